@@ -1,0 +1,108 @@
+"""Schema of baton's own tables, as sqlite-utils migrations (applied in order, once each).
+
+- ``runs``: one row per task run (``id`` is also the LangGraph ``thread_id``), with its
+  status, lease and progress.
+- ``review_items``: one row per interrupt (unique per run and interrupt id).
+- ``decisions``: the reviewer decision for an item (unique per item: only one can win).
+- ``events``: the audit trail, one row per node update, handoff, failure, interrupt,
+  decision; unique per ``(run_id, step, node, kind)`` so a replay writes nothing twice.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database, Migrations
+
+migrations = Migrations("baton")
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    db["runs"].create(
+        {
+            "id": str,
+            "task_id": str,
+            "kind": str,
+            "question": str,
+            "task": str,  # JSON of the Task
+            "status": str,
+            "reason": str,
+            "hops": int,
+            "max_hops": int,
+            "current_node": str,
+            "claims": int,
+            "supported": int,
+            "unsupported": int,
+            "contradicted": int,
+            "report": str,  # JSON of the Report
+            "error": str,
+            "lease_owner": str,
+            "lease_expires_at": float,  # unix seconds
+            "heartbeat_at": float,
+            "attempts": int,
+            "created_at": str,  # ISO 8601 UTC
+            "updated_at": str,
+            "finished_at": str,
+        },
+        pk="id",
+        not_null={"status", "created_at", "task"},
+        defaults={"status": "queued", "hops": 0, "claims": 0, "supported": 0, "unsupported": 0, "contradicted": 0, "attempts": 0},
+        if_not_exists=True,
+    )
+    db["runs"].create_index(["status", "created_at"], if_not_exists=True)
+    db["review_items"].create(
+        {
+            "id": str,
+            "run_id": str,
+            "interrupt_id": str,
+            "reason": str,
+            "hop": int,
+            "max_hops": int,
+            "request": str,  # JSON of the ReviewRequest
+            "status": str,  # pending | decided | applied
+            "created_at": str,
+            "decided_at": str,
+            "decided_by": str,
+            "action": str,
+        },
+        pk="id",
+        foreign_keys=[("run_id", "runs", "id")],
+        not_null={"run_id", "interrupt_id", "status", "created_at"},
+        if_not_exists=True,
+    )
+    db["review_items"].create_index(["run_id", "interrupt_id"], unique=True, if_not_exists=True)
+    db["review_items"].create_index(["status", "created_at"], if_not_exists=True)
+    db["decisions"].create(
+        {
+            "id": int,
+            "item_id": str,
+            "run_id": str,
+            "action": str,
+            "reviewer": str,
+            "note": str,
+            "decision": str,  # JSON of the Decision
+            "created_at": str,
+        },
+        pk="id",
+        foreign_keys=[("item_id", "review_items", "id"), ("run_id", "runs", "id")],
+        if_not_exists=True,
+    )
+    db["decisions"].create_index(["item_id"], unique=True, if_not_exists=True)
+    db["events"].create(
+        {
+            "id": int,
+            "run_id": str,
+            "step": int,  # LangGraph superstep of the checkpoint the event belongs to
+            "node": str,
+            "kind": str,  # node | handoff | failure | interrupt | decision | status | bound
+            "hop": int,
+            "summary": str,
+            "payload": str,  # JSON
+            "duration_ms": float,
+            "tokens": int,
+            "created_at": str,
+        },
+        pk="id",
+        foreign_keys=[("run_id", "runs", "id")],
+        if_not_exists=True,
+    )
+    db["events"].create_index(["run_id", "step", "node", "kind"], unique=True, if_not_exists=True)

@@ -1,0 +1,51 @@
+"""LangGraph checkpointers for baton: SQLite (WAL, busy timeout) and in-memory, both with a
+serializer that knows baton's contracts (so pydantic state is restored without warnings)."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from langgraph.checkpoint.memory import InMemorySaver
+from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
+from langgraph.checkpoint.sqlite import SqliteSaver
+
+BUSY_TIMEOUT_MS = 10_000
+"""How long a writer waits for another writer's lock before ``database is locked`` (ms)."""
+
+
+def serializer() -> JsonPlusSerializer:
+    """LangGraph's JSON+msgpack serializer with baton's pydantic contracts allow-listed."""
+    from pydantic import BaseModel
+
+    from baton import contracts, policy
+
+    allowed = [
+        (mod.__name__, name)
+        for mod in (contracts, policy)
+        for name, obj in vars(mod).items()
+        if isinstance(obj, type) and issubclass(obj, BaseModel) and obj.__module__ == mod.__name__
+    ]
+    return JsonPlusSerializer(allowed_msgpack_modules=allowed)
+
+
+def connect(path: str | Path, *, timeout_ms: int = BUSY_TIMEOUT_MS) -> sqlite3.Connection:
+    """Open ``path`` for use across threads, in WAL mode with a busy timeout and
+    ``synchronous=NORMAL`` (durable at every checkpoint of the WAL)."""
+    conn = sqlite3.connect(str(path), check_same_thread=False, timeout=timeout_ms / 1000, isolation_level=None)
+    conn.execute(f"PRAGMA busy_timeout = {int(timeout_ms)}")
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    return conn
+
+
+def open_saver(path: str | Path) -> SqliteSaver:
+    """A ``SqliteSaver`` on its own connection to ``path`` (one writer process per run)."""
+    saver = SqliteSaver(connect(path), serde=serializer())
+    saver.setup()
+    return saver
+
+
+def memory_saver() -> InMemorySaver:
+    """An ``InMemorySaver`` with the same serializer, for tests and notebooks."""
+    return InMemorySaver(serde=serializer())

@@ -1,0 +1,80 @@
+"""The ``baton`` command.
+
+Exit codes: 0 done; 2 bad input (the message names the field and the line); 3 a decision
+refused because the item was already decided (the message says by whom and when); 1 anything
+else.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from baton.errors import BatonError, ConfigError, DecisionConflict, NotFoundError, TaskInputError
+
+app = typer.Typer(
+    name="baton",
+    help="baton: a supervisor application with human checkpoints.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+EXIT_OK, EXIT_ERROR, EXIT_INPUT, EXIT_CONFLICT = 0, 1, 2, 3
+
+
+def _register() -> None:
+    from baton.cli import runs  # noqa: F401  (registers run, submit, worker, runs, queue, decide, show, graph)
+
+    try:
+        from baton.cli.bench import bench_app
+    except ImportError:  # pragma: no cover - bench is optional while it is being built
+        bench_app = None
+    if bench_app is not None:
+        app.add_typer(bench_app, name="bench", help="Benchmarks that print figures.")
+    for name in ("ui", "audit"):
+        try:
+            __import__(f"baton.cli.{name}")
+        except ImportError as exc:
+            if exc.name != f"baton.cli.{name}":
+                raise
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: run the CLI and map baton's errors to exit codes."""
+    _register()
+    try:
+        rc = app(args=argv, standalone_mode=False)
+    except SystemExit as exc:  # typer.Exit and click's exits
+        return int(exc.code or 0)
+    except DecisionConflict as exc:
+        typer.echo(f"error: {exc}", err=True)
+        return EXIT_CONFLICT
+    except (TaskInputError, ValueError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        return EXIT_INPUT
+    except (NotFoundError, ConfigError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        return EXIT_INPUT if isinstance(exc, NotFoundError) else EXIT_ERROR
+    except BatonError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        return EXIT_ERROR
+    except Exception as exc:  # noqa: BLE001
+        import click
+
+        if isinstance(exc, click.exceptions.UsageError):
+            exc.show()
+            return EXIT_INPUT
+        if isinstance(exc, click.exceptions.Abort):
+            return EXIT_ERROR
+        if isinstance(exc, click.exceptions.ClickException):
+            exc.show()
+            return exc.exit_code
+        typer.echo(f"error: {type(exc).__name__}: {exc}", err=True)
+        return EXIT_ERROR
+    return rc if isinstance(rc, int) else EXIT_OK
+
+
+def entry() -> None:  # pragma: no cover - console script
+    sys.exit(main())

@@ -1,0 +1,22 @@
+"""The supervisor graph: state, the transition table, the guard, and ``build_graph``."""
+
+from baton.graph.build import build_graph, default_nodes
+from baton.graph.guard import NodeFn, guard
+from baton.graph.state import NodeContext, RunState, initial_state
+from baton.graph.table import DEFAULT_TABLE, SPECIALISTS, Table, default_table, draw_mermaid, validate_table
+
+__all__ = [
+    "DEFAULT_TABLE",
+    "SPECIALISTS",
+    "NodeContext",
+    "NodeFn",
+    "RunState",
+    "Table",
+    "build_graph",
+    "default_nodes",
+    "default_table",
+    "draw_mermaid",
+    "guard",
+    "initial_state",
+    "validate_table",
+]

@@ -1,0 +1,44 @@
+"""``analyze``: make claims with citations (answer tasks: answer-bearing sentences; check
+tasks: the draft split into claims). A revision drops what the verifier refused."""
+
+from __future__ import annotations
+
+from langgraph.types import Command
+
+from baton.errors import StepFailed
+from baton.graph.state import NodeContext, RunState, claims_of, handoff_of, passages_of, task_of, verdicts_of
+from baton.nodes._common import invalid_citations, mark_done
+
+
+def analyze(state: RunState, ctx: NodeContext) -> Command:
+    """Returns ``claims`` (replacing the previous ones) and clears verdicts of claims whose text
+    changed. No claim, a duplicate claim id, or a citation that does not match its source is a
+    ``Failure`` (``invalid_output``)."""
+    task = task_of(state)
+    previous = claims_of(state)
+    claims = ctx.engine.analyze(task, handoff_of(state), passages_of(state), previous, verdicts_of(state))
+    if not claims:
+        raise StepFailed("invalid_output", "no claim could be made from the sources", retryable=False)
+    ids = [c.id for c in claims]
+    if len(set(ids)) != len(ids):
+        raise StepFailed("invalid_output", f"duplicate claim ids: {ids}", retryable=True)
+    problems = invalid_citations(task, claims)
+    if problems:
+        raise StepFailed("invalid_output", "; ".join(problems[:3]), retryable=True)
+    if task.kind == "answer" and task.constraints.require_citations:
+        uncited = [c.id for c in claims if not c.citations]
+        if uncited:
+            raise StepFailed("invalid_output", f"claims without citations: {uncited}", retryable=True)
+    before = {c.id: c.text for c in previous}
+    unchanged = {c.id for c in claims if before.get(c.id) == c.text}
+    verdicts = [v for v in verdicts_of(state) if v.claim_id in unchanged]
+    return Command(
+        goto="supervise",
+        update={
+            "claims": claims,
+            "verdicts": verdicts,
+            "answer": None,
+            "done": mark_done(state, "analyze"),
+            "trace": [f"analyze: {len(claims)} claim(s)"],
+        },
+    )

@@ -1,0 +1,83 @@
+"""``review``: the human gate. ``interrupt()`` comes first in this small node (LangGraph re-runs
+the whole node on resume), with ``response_schema=Decision`` so a malformed answer is refused.
+
+The worker sees the interrupt, writes a review item, and resumes the run with
+``Command(resume={interrupt_id: decision})`` once a reviewer has decided.
+"""
+
+from __future__ import annotations
+
+from langgraph.types import Command, interrupt
+
+from baton.contracts import Claim, Decision, ReviewRequest, Route
+from baton.errors import StepFailed
+from baton.graph.state import NodeContext, RunState, claims_of, decisions_of, failures_of, policy_of, review_of, verdicts_of
+from baton.graph.table import END_NODE, REVIEW_NODE, START_NODE
+
+
+def review_request(state: RunState, ctx: NodeContext) -> ReviewRequest:
+    """The pending request, or one built from the failure that sent the run here."""
+    request = review_of(state)
+    if request is not None:
+        return request
+    return ReviewRequest(
+        reason="failure",
+        hop=int(state.get("hops", 0)),
+        max_hops=int(state.get("max_hops", policy_of(state).max_hops)),
+        claims=claims_of(state),
+        verdicts=verdicts_of(state),
+        failures=failures_of(state),
+        trace=list(state.get("trace") or [])[-50:],
+        allowed_targets=sorted(t for t in ctx.table.get(START_NODE, ()) if t not in (REVIEW_NODE, END_NODE)),
+    )
+
+
+def review(state: RunState, ctx: NodeContext) -> Command:
+    """Pause for a reviewer, then apply the ``Decision`` (see ``Decision`` for each action)."""
+    request = review_request(state, ctx)
+    answer = interrupt(request.model_dump(mode="json"), response_schema=Decision)
+    decision = answer if isinstance(answer, Decision) else Decision.model_validate(answer)
+    base = {
+        "review": None,
+        "pending_failure": None,
+        "decisions": [*decisions_of(state), decision],
+        "trace": [f"review ({request.reason}): {decision.action} by {decision.reviewer}" + (f": {decision.note}" if decision.note else "")],
+    }
+    if decision.action == "approve":
+        return Command(goto=END_NODE, update=base)
+    if decision.action == "reject":
+        return Command(goto=END_NODE, update={**base, "outcome": "rejected"})
+    if decision.action == "extend":
+        return Command(goto=START_NODE, update={**base, "max_hops": int(state.get("max_hops", request.max_hops)) + int(decision.extra_hops or 0)})
+    if decision.action == "send_back":
+        if decision.target not in request.allowed_targets:
+            raise StepFailed("rejected", f"send_back target {decision.target!r} is not allowed (allowed: {request.allowed_targets})")
+        return Command(goto=START_NODE, update={**base, "directive": Route(next=decision.target, reason="sent back by reviewer", instructions=decision.note)})
+    # edit
+    edits = decision.edits
+    assert edits is not None  # Decision's validator guarantees it
+    by_id = {e.claim_id: e for e in edits.claims}
+    unknown = sorted(set(by_id) - {c.id for c in claims_of(state)})
+    if unknown:
+        raise StepFailed("rejected", f"edit names unknown claim ids: {unknown}")
+    claims: list[Claim] = []
+    for c in claims_of(state):
+        e = by_id.get(c.id)
+        if e is None:
+            claims.append(c)
+        elif not e.drop:
+            claims.append(c.model_copy(update={"text": e.text.strip(), "author": "reviewer"}))
+    changed = set(by_id)
+    guidance = list(state.get("guidance") or [])
+    if edits.instructions:
+        guidance.append(f"reviewer {decision.reviewer}: {edits.instructions}")
+    return Command(
+        goto=START_NODE,
+        update={
+            **base,
+            "claims": claims,
+            "verdicts": [v for v in verdicts_of(state) if v.claim_id not in changed],
+            "answer": None,
+            "guidance": guidance,
+        },
+    )

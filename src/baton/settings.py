@@ -1,0 +1,72 @@
+"""The only place that reads environment variables.
+
+=====================  ===================================================  ==================
+variable               meaning                                              default
+=====================  ===================================================  ==================
+BATON_DB               SQLite database file                                 ``./baton.db``
+BATON_ENGINE           ``offline`` or ``llm``                               ``llm`` when
+                                                                            BATON_MODEL is set,
+                                                                            else ``offline``
+BATON_MODEL            chat model name for the llm engine                   unset
+OPENAI_BASE_URL        any OpenAI-compatible endpoint (vLLM, Ollama, ...)   unset (OpenAI)
+OPENAI_API_KEY         key for that endpoint                                unset
+BATON_JUDGE_MODEL      optional LLM judge for the verifier                  unset
+BATON_TEMPERATURE      sampling temperature                                 ``0``
+BATON_REQUEST_TIMEOUT  seconds before one model call is abandoned           ``60``
+BATON_LEASE_SECONDS    worker lease length in seconds                       ``60``
+=====================  ===================================================  ==================
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Literal
+
+from baton.errors import ConfigError
+
+
+def _float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name}={raw!r} is not a number") from exc
+
+
+@dataclass(frozen=True)
+class Settings:
+    """A snapshot of the environment. Build with ``Settings.from_env()``."""
+
+    db: str = "baton.db"
+    engine: Literal["offline", "llm"] = "offline"
+    model: str | None = None
+    base_url: str | None = None
+    api_key: str | None = field(default=None, repr=False)
+    judge_model: str | None = None
+    temperature: float = 0.0
+    request_timeout_s: float = 60.0
+    lease_seconds: float = 60.0
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        """Read the variables in the table above. Raises ``ConfigError`` for unusable values."""
+        model = os.environ.get("BATON_MODEL") or None
+        engine = os.environ.get("BATON_ENGINE") or ("llm" if model else "offline")
+        if engine not in ("offline", "llm"):
+            raise ConfigError(f"BATON_ENGINE={engine!r}: use 'offline' or 'llm'")
+        if engine == "llm" and not model:
+            raise ConfigError("BATON_ENGINE=llm needs BATON_MODEL (the chat model name)")
+        return cls(
+            db=os.environ.get("BATON_DB") or "baton.db",
+            engine=engine,  # type: ignore[arg-type]
+            model=model,
+            base_url=os.environ.get("OPENAI_BASE_URL") or None,
+            api_key=os.environ.get("OPENAI_API_KEY") or None,
+            judge_model=os.environ.get("BATON_JUDGE_MODEL") or None,
+            temperature=_float("BATON_TEMPERATURE", 0.0),
+            request_timeout_s=_float("BATON_REQUEST_TIMEOUT", 60.0),
+            lease_seconds=_float("BATON_LEASE_SECONDS", 60.0),
+        )

@@ -1,0 +1,83 @@
+"""Reading tasks from files: a ``.json`` task or a ``.jsonl`` of tasks shaped like
+``tasks-dev.jsonl`` (fields baton does not use, such as ``gold``, are ignored).
+
+Everything is validated before anything is written: the first problem raises
+``TaskInputError`` naming the line (1-based, for ``.jsonl``) and the field (dotted path).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from baton.contracts import Task
+from baton.errors import TaskInputError
+from baton.policy import Policy
+
+MAX_FILE_BYTES = 200 * 1024 * 1024
+
+
+def _field(loc: tuple[Any, ...]) -> str:
+    return ".".join(str(p) for p in loc) or "task"
+
+
+def parse_task(payload: Any, *, line: int | None = None, default_id: str | None = None) -> Task:
+    """Validate one task payload (a dict). Raises ``TaskInputError`` naming field and line."""
+    if not isinstance(payload, dict):
+        raise TaskInputError(f"expected a JSON object, got {type(payload).__name__}", line=line)
+    try:
+        task = Task.model_validate(payload)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        msg = err["msg"].removeprefix("Value error, ")
+        raise TaskInputError(msg, field=_field(tuple(err["loc"])), line=line) from None
+    if task.id is None and default_id:
+        task = task.model_copy(update={"id": default_id})
+    return task
+
+
+def load_tasks(path: str | Path, *, max_hops: int | None = None) -> list[Task]:
+    """All tasks of ``path`` (``.json``: one object or a list; ``.jsonl``: one object a line;
+    blank lines skipped). ``max_hops`` overrides every task's hop ceiling.
+
+    Raises ``TaskInputError`` for a missing file, a file that is not UTF-8, invalid JSON, an
+    invalid task, or no task at all.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise TaskInputError(f"no such file: {p}")
+    if p.stat().st_size > MAX_FILE_BYTES:
+        raise TaskInputError(f"{p} is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
+    raw = p.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise TaskInputError(f"{p} is not UTF-8 text (byte {exc.start})", line=line) from None
+    stem = p.stem
+    tasks: list[Task] = []
+    if p.suffix == ".jsonl":
+        for n, row in enumerate(text.splitlines(), start=1):
+            if not row.strip():
+                continue
+            try:
+                payload = json.loads(row)
+            except json.JSONDecodeError as exc:
+                raise TaskInputError(f"invalid JSON: {exc.msg} (column {exc.colno})", line=n) from None
+            tasks.append(parse_task(payload, line=n, default_id=f"{stem}-{n}"))
+    else:
+        try:
+            payload = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise TaskInputError(f"invalid JSON: {exc.msg}", line=exc.lineno) from None
+        items = payload if isinstance(payload, list) else [payload]
+        for i, item in enumerate(items):
+            tasks.append(parse_task(item, default_id=f"{stem}-{i + 1}" if len(items) > 1 else stem))
+    if not tasks:
+        raise TaskInputError(f"{p} holds no task")
+    if max_hops is not None:
+        tasks = [t.model_copy(update={"policy": (t.policy or Policy()).with_hops(max_hops)}) for t in tasks]
+    return tasks

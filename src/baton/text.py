@@ -1,0 +1,114 @@
+"""Text utilities shared by the specialists and the verifier: sentence spans with character
+offsets (pysbd, Golden Rules segmenter) and BM25 passage ranking (bm25s, Lucene variant).
+
+No langgraph or streamlit import here; this is a leaf module.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import bm25s
+import pysbd
+
+from baton.contracts import Evidence, Source
+
+_WORD = re.compile(r"[A-Za-z0-9]+(?:[.,'’][A-Za-z0-9]+)*")
+
+STOPWORDS = frozenset(
+    """a about above after again against all am an and any are as at be because been before being
+    below between both but by can could did do does doing down during each few for from further had
+    has have having he her here hers herself him himself his how i if in into is it its itself just
+    me more most my myself no nor not of off on once only or other our ours ourselves out over own
+    same she should so some such than that the their theirs them themselves then there these they
+    this those through to too under until up very was we were what when where which while who whom
+    why will with would you your yours yourself yourselves also s t""".split()
+)
+
+
+def tokens(text: str, *, keep_stopwords: bool = False) -> list[str]:
+    """Lower-cased word tokens of ``text`` (numbers kept whole: ``1,500`` and ``3.5`` are one token)."""
+    words = [w.lower() for w in _WORD.findall(text)]
+    return words if keep_stopwords else [w for w in words if w not in STOPWORDS]
+
+
+@lru_cache(maxsize=4)
+def _segmenter() -> pysbd.Segmenter:
+    return pysbd.Segmenter(language="en", clean=False, char_span=True)
+
+
+@lru_cache(maxsize=2048)
+def sentence_spans(text: str) -> tuple[tuple[int, int], ...]:
+    """Sentence boundaries of ``text`` as ``(start, end)`` character offsets, end exclusive,
+    whitespace trimmed, empty sentences dropped. Uses pysbd's rule-based English segmenter."""
+    spans: list[tuple[int, int]] = []
+    for piece in _segmenter().segment(text):
+        start, end = piece.start, piece.end
+        # pysbd may report spans that include trailing whitespace; trim both sides.
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        if end > start:
+            spans.append((start, end))
+    return tuple(spans)
+
+
+def sentences(text: str) -> list[str]:
+    """The sentences of ``text`` (see ``sentence_spans``)."""
+    return [text[s:e] for s, e in sentence_spans(text)]
+
+
+def passages(sources: Iterable[Source]) -> list[Evidence]:
+    """Every sentence of every readable source as an ``Evidence`` span, in source order.
+    Sources that look like binary data (``Source.is_binary``) are skipped."""
+    out: list[Evidence] = []
+    for src in sources:
+        if src.is_binary:
+            continue
+        for s, e in sentence_spans(src.text):
+            out.append(Evidence(source_id=src.id, start=s, end=e, text=src.text[s:e]))
+    return out
+
+
+@dataclass
+class PassageIndex:
+    """A BM25 index (bm25s, method ``lucene``) over sentence passages of a set of sources.
+
+    Build with ``PassageIndex.build(sources)``; ``search(query, k)`` returns up to ``k``
+    ``Evidence`` spans with ``score`` set, best first (ties keep source order).
+    """
+
+    passages: Sequence[Evidence]
+    _retriever: bm25s.BM25 | None
+    _vocab: dict[str, int]
+
+    @classmethod
+    def build(cls, sources: Iterable[Source]) -> PassageIndex:
+        spans = passages(sources)
+        corpus = [tokens(p.text) for p in spans]
+        vocab: dict[str, int] = {}
+        ids = [[vocab.setdefault(w, len(vocab)) for w in doc] for doc in corpus]
+        if not vocab:
+            return cls(spans, None, vocab)
+        retriever = bm25s.BM25(method="lucene")
+        retriever.index(bm25s.tokenization.Tokenized(ids=ids, vocab=vocab), show_progress=False)
+        return cls(spans, retriever, vocab)
+
+    def search(self, query: str, k: int = 5) -> list[Evidence]:
+        if self._retriever is None or not self.passages:
+            return []
+        q = [self._vocab[w] for w in tokens(query) if w in self._vocab]
+        if not q:
+            return []
+        scores = self._retriever.get_scores(q)
+        order = sorted(range(len(scores)), key=lambda i: (-float(scores[i]), i))
+        out = []
+        for i in order[:k]:
+            if float(scores[i]) <= 0:
+                break
+            out.append(self.passages[i].model_copy(update={"score": float(scores[i])}))
+        return out

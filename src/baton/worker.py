@@ -1,0 +1,263 @@
+"""The worker: claims queued runs (new ones, ones a reviewer has decided, ones whose worker
+died) with a lease and a heartbeat, runs the compiled graph with ``thread_id = run_id``, and
+records what happens.
+
+For each claimed run the worker picks up exactly where the checkpoints say:
+
+- no checkpoint yet: start from the task;
+- paused at ``review`` with a decided item: ``Command(resume={interrupt_id: decision})``;
+- paused at ``review`` with no decision: back to ``waiting_review``;
+- a checkpoint mid-run (the previous worker died): continue from it (``input=None``).
+
+It streams ``updates`` and ``checkpoints``; each node update becomes ``events`` rows keyed by
+the superstep, so replaying a step after a crash writes nothing twice (at-least-once
+execution, exactly-once records). An interrupt becomes a ``review_items`` row.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from langgraph.types import Command
+
+from baton.checkpoints import Store, open_saver
+from baton.contracts import Report, ReviewRequest, Task
+from baton.graph import build_graph, initial_state
+from baton.graph.state import claims_of, report_of, verdicts_of
+
+log = logging.getLogger("baton.worker")
+
+RECURSION_LIMIT = 10_000
+"""LangGraph's superstep ceiling, kept far above any hop ceiling (hops are baton's bound)."""
+
+
+class LeaseLost(Exception):
+    """Another worker took this run over (our lease expired); stop without writing."""
+
+
+def _jsonable(value: Any) -> Any:
+    if hasattr(value, "model_dump"):
+        return value.model_dump(mode="json")
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def _counts(values: Mapping[str, Any]) -> dict[str, int]:
+    verdicts = verdicts_of(values)
+    out = {"claims": len(claims_of(values)), "supported": 0, "unsupported": 0, "contradicted": 0}
+    for v in verdicts:
+        out[v.label] += 1
+    return out
+
+
+class _Heartbeat(threading.Thread):
+    """Extends the lease every ``lease_s / 3`` seconds on its own connection."""
+
+    def __init__(self, path: str, run_id: str, worker_id: str, lease_s: float):
+        super().__init__(daemon=True, name=f"heartbeat-{run_id}")
+        self.path, self.run_id, self.worker_id, self.lease_s = path, run_id, worker_id, lease_s
+        self.stop_event = threading.Event()
+        self.lost = threading.Event()
+
+    def run(self) -> None:
+        store = Store(self.path)
+        try:
+            while not self.stop_event.wait(max(0.05, self.lease_s / 3)):
+                if not store.heartbeat(self.run_id, self.worker_id, self.lease_s):
+                    self.lost.set()
+                    return
+        finally:
+            store.close()
+
+
+class Worker:
+    """Runs queued work from one database.
+
+    - ``store``: a ``Store`` or a path to the SQLite file.
+    - ``engine``, ``table``, ``nodes``: passed to ``build_graph``.
+    - ``lease_seconds``: how long a claim lasts without a heartbeat (default 60 s).
+    - ``on_event``: called with each event dict as it is written (for progress displays).
+    """
+
+    def __init__(
+        self,
+        store: Store | str,
+        *,
+        engine: Any = None,
+        table: Mapping[str, Iterable[str]] | None = None,
+        nodes: Mapping[str, Any] | None = None,
+        lease_seconds: float = 60.0,
+        worker_id: str | None = None,
+        on_event: Callable[[dict[str, Any]], None] | None = None,
+    ):
+        self.store = store if isinstance(store, Store) else Store(store)
+        self.lease_seconds = float(lease_seconds)
+        self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
+        self.saver = open_saver(self.store.path)
+        self.graph = build_graph(table, nodes=nodes, engine=engine, checkpointer=self.saver)
+        self.on_event = on_event
+
+    # -- loop -----------------------------------------------------------------------------
+
+    def run_once(self) -> str | None:
+        """Claim one run and take it to its next stop (finished, rejected, waiting_review,
+        failed). Returns the run id, or None when nothing was claimable."""
+        run = self.store.claim(self.worker_id, self.lease_seconds)
+        if run is None:
+            return None
+        self.execute(run["id"])
+        return run["id"]
+
+    def drain(self, max_runs: int | None = None) -> list[str]:
+        """``run_once`` until nothing is claimable (or ``max_runs`` runs were taken)."""
+        done: list[str] = []
+        while max_runs is None or len(done) < max_runs:
+            run_id = self.run_once()
+            if run_id is None:
+                break
+            done.append(run_id)
+        return done
+
+    def serve(self, poll_s: float = 0.5, stop: threading.Event | None = None) -> None:
+        """Work until ``stop`` is set (or forever), polling every ``poll_s`` seconds when idle."""
+        stop = stop or threading.Event()
+        while not stop.is_set():
+            if self.run_once() is None:
+                stop.wait(poll_s)
+
+    # -- one run --------------------------------------------------------------------------
+
+    def _emit(self, run_id: str, **event: Any) -> None:
+        written = self.store.add_event(run_id, **event)
+        if written and self.on_event is not None:
+            self.on_event({"run_id": run_id, **event})
+
+    def execute(self, run_id: str) -> None:
+        """Run the claimed ``run_id`` to its next stop. Any exception ends the run ``failed``
+        with the error recorded (never a silent empty success)."""
+        beat = _Heartbeat(self.store.path, run_id, self.worker_id, self.lease_seconds)
+        beat.start()
+        try:
+            self._execute(run_id, beat)
+        except LeaseLost:
+            log.warning("run %s: lease lost to another worker; stopping", run_id)
+        except Exception as exc:  # noqa: BLE001 - recorded and surfaced as status failed
+            log.exception("run %s failed", run_id)
+            detail = f"{type(exc).__name__}: {exc}"
+            self._emit(run_id, step=None, node="", kind="failure", summary=f"worker error: {detail[:300]}", payload={"error": detail})
+            self.store.release(run_id, self.worker_id, "failed", reason="error", error=detail)
+        finally:
+            beat.stop_event.set()
+            beat.join(timeout=5)
+
+    def _execute(self, run_id: str, beat: _Heartbeat) -> None:
+        cfg = {"configurable": {"thread_id": run_id}, "recursion_limit": RECURSION_LIMIT}
+        snap = self.graph.get_state(cfg)
+        resume_item: str | None = None
+        if not snap.values:
+            task = self.store.task(run_id)
+            graph_input: Any = initial_state(task)
+            self._emit(run_id, step=None, node="", kind="status", summary="started")
+        elif snap.interrupts:
+            pending = self.store.decided_unapplied(run_id)
+            if pending is None:
+                self._stop_at_interrupt(run_id, snap)
+                return
+            resume_item, interrupt_id, decision = pending
+            graph_input = Command(resume={interrupt_id: decision.model_dump(mode="json")})
+        elif not snap.next:
+            self._finish(run_id, snap)
+            return
+        else:
+            graph_input = None
+            self._emit(run_id, step=snap.metadata.get("step"), node="", kind="status", summary="resumed from checkpoint after a lost worker")
+
+        buffered: list[tuple[str, dict[str, Any], float]] = []
+        last = time.monotonic()
+        for mode, chunk in self.graph.stream(graph_input, cfg, stream_mode=["updates", "checkpoints"]):
+            if beat.lost.is_set():
+                raise LeaseLost(run_id)
+            if mode == "updates":
+                for node, update in chunk.items():
+                    if node != "__interrupt__":
+                        buffered.append((node, update or {}, (time.monotonic() - last) * 1000))
+                continue
+            step = chunk["metadata"].get("step")
+            values = chunk["values"]
+            for node, update, ms in buffered:
+                self._record_update(run_id, step, node, update, ms, values)
+                if node == "review" and resume_item:
+                    self.store.mark_applied(resume_item)
+                    resume_item = None
+            buffered.clear()
+            nxt = list(chunk.get("next") or [])
+            if not self.store.progress(
+                run_id, self.worker_id, hops=int(values.get("hops", 0)), max_hops=int(values.get("max_hops", 0)),
+                current_node=",".join(nxt) or None, **_counts(values),
+            ):
+                raise LeaseLost(run_id)
+            last = time.monotonic()
+
+        snap = self.graph.get_state(cfg)
+        if snap.interrupts:
+            self._stop_at_interrupt(run_id, snap)
+        elif not snap.next:
+            self._finish(run_id, snap)
+        else:  # pragma: no cover - the stream only ends at an interrupt or at END
+            raise RuntimeError(f"graph stopped before the end with next={snap.next}")
+
+    def _record_update(self, run_id: str, step: int | None, node: str, update: Mapping[str, Any], ms: float, values: Mapping[str, Any]) -> None:
+        hop = int(values.get("hops", 0))
+        trace = update.get("trace") or []
+        self._emit(
+            run_id, step=step, node=node, kind="node", hop=hop, duration_ms=round(ms, 3),
+            summary="; ".join(trace) or f"{node} updated {', '.join(sorted(update)) or 'nothing'}",
+            payload={"keys": sorted(update)}, tokens=int(update.get("tokens", 0) or 0) if "tokens" in update else None,
+        )
+        if update.get("handoff") is not None:
+            handoff = _jsonable(update["handoff"])
+            self._emit(run_id, step=step, node=node, kind="handoff", hop=hop, summary=f"{handoff['sender']} -> {handoff['recipient']} (hop {handoff['hop']})", payload=handoff)
+        failures = update.get("failures") or []
+        if failures:
+            data = _jsonable(failures)
+            self._emit(run_id, step=step, node=node, kind="failure", hop=hop, summary="; ".join(f"{f['node']} {f['kind']}: {f['detail'][:200]}" for f in data), payload=data)
+
+    def _stop_at_interrupt(self, run_id: str, snap: Any) -> None:
+        reason = None
+        for intr in snap.interrupts:
+            request = ReviewRequest.model_validate(intr.value)
+            reason = request.reason
+            item_id = self.store.add_review_item(run_id, intr.id, request)
+            self._emit(
+                run_id, step=snap.metadata.get("step"), node="review", kind="interrupt", hop=request.hop,
+                summary=f"paused for review: {request.reason}" + (f" ({request.bound})" if request.bound else ""),
+                payload={"item_id": item_id, "interrupt_id": intr.id, "reason": request.reason, "bound": request.bound},
+            )
+        values = snap.values
+        self.store.release(run_id, self.worker_id, "waiting_review", reason=reason, current_node="review", hops=int(values.get("hops", 0)), **_counts(values))
+
+    def _finish(self, run_id: str, snap: Any) -> None:
+        values = snap.values
+        report: Report | None = report_of(values)
+        if report is None:
+            raise RuntimeError("the run ended without a report")
+        outcome = values.get("outcome") or "finished"
+        reason = "completed" if outcome == "finished" else "rejected by reviewer"
+        self.store.release(run_id, self.worker_id, outcome, reason=reason, report=report, current_node=None, hops=int(values.get("hops", 0)), **_counts(values))
+
+
+def run_tasks(store: Store, tasks: Iterable[Task], *, worker: Worker | None = None, **worker_kwargs: Any) -> list[str]:
+    """Submit ``tasks`` and work until none of them can move (each is finished, rejected,
+    waiting_review or failed). Returns the run ids in task order."""
+    run_ids = [store.submit(t) for t in tasks]
+    (worker or Worker(store, **worker_kwargs)).drain()
+    return run_ids
