@@ -1,0 +1,103 @@
+"""Shared fixtures. Tests never touch the network: sockets to anything but loopback are
+blocked for the whole session (the e2e tests talk to a Streamlit server on 127.0.0.1)."""
+
+from __future__ import annotations
+
+import json
+import socket
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = ROOT.parent / "shared" / "data"
+EXAMPLES = ROOT / "examples" / "tasks.jsonl"
+
+_real_connect = socket.socket.connect
+_real_connect_ex = socket.socket.connect_ex
+
+
+def _loopback_only(address) -> None:
+    if isinstance(address, tuple) and address:
+        host = str(address[0])
+        if not (host.startswith("127.") or host in ("localhost", "::1", "0.0.0.0")):
+            raise OSError(f"network access blocked in tests: {address!r}")
+
+
+def _guarded_connect(self, address):
+    if self.family in (socket.AF_INET, socket.AF_INET6):
+        _loopback_only(address)
+    return _real_connect(self, address)
+
+
+def _guarded_connect_ex(self, address):
+    if self.family in (socket.AF_INET, socket.AF_INET6):
+        _loopback_only(address)
+    return _real_connect_ex(self, address)
+
+
+socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
+socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]
+
+
+@pytest.fixture(autouse=True)
+def _no_model_env(monkeypatch):
+    """Tests run the offline engine unless they configure a model themselves."""
+    for var in ("BATON_MODEL", "BATON_ENGINE", "OPENAI_API_KEY", "OPENAI_BASE_URL", "BATON_JUDGE_MODEL", "BATON_DB"):
+        monkeypatch.delenv(var, raising=False)
+
+
+@pytest.fixture
+def db_path(tmp_path) -> Path:
+    """A fresh SQLite file path (not yet created)."""
+    return tmp_path / "baton.db"
+
+
+@pytest.fixture
+def store(db_path):
+    """A ``Store`` on a fresh SQLite file, closed after the test."""
+    from baton.checkpoints import Store
+
+    s = Store(db_path)
+    yield s
+    s.close()
+
+
+def _read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+@pytest.fixture(scope="session")
+def example_payloads() -> list[dict]:
+    """The task payloads shipped in examples/tasks.jsonl (real Factcheck-GPT tasks)."""
+    return _read_jsonl(EXAMPLES)
+
+
+@pytest.fixture(scope="session")
+def example_tasks(example_payloads):
+    """``Task`` models of the shipped examples."""
+    from baton.contracts import Task
+
+    return [Task.model_validate(p) for p in example_payloads]
+
+
+@pytest.fixture(scope="session")
+def dev_tasks_path() -> Path:
+    """../shared/data/tasks-dev.jsonl; tests that need it skip when it is absent."""
+    path = SHARED_DATA / "tasks-dev.jsonl"
+    if not path.exists():
+        pytest.skip(f"{path} not available")
+    return path
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def checkpointer(request, tmp_path):
+    """Every graph test runs against both LangGraph checkpointers: in-memory and SQLite."""
+    from baton.checkpoints import memory_saver, open_saver
+
+    if request.param == "memory":
+        yield memory_saver()
+    else:
+        saver = open_saver(tmp_path / "graph.db")
+        yield saver
+        saver.conn.close()
