@@ -13,6 +13,8 @@
     │                            caught by the guard, recorded and escalated)
     ├── NotFoundError            a run or review item id that does not exist
     ├── DecisionConflict         a review item was already decided (says by whom and when)
+    ├── InvalidDecision          a resume value that is not a valid ``Decision``; the run stays
+    │                            paused at its interrupt, nothing is changed
     ├── StepFailed               raised inside a node to record a ``Failure`` of a given kind;
     │                            the guard turns it into a recorded, escalated failure
     └── ScriptError              ``baton.testing``: a scripted model ran out of replies or was
@@ -98,3 +100,8 @@ class StepFailed(BatonError):
         self.detail = detail
         self.retryable = retryable
         super().__init__(f"{kind}: {detail}")
+
+
+class InvalidDecision(BatonError):
+    """A resume value that does not validate as a ``Decision``. Raised out of the graph (the
+    guard lets it through), so the run stays paused at its interrupt."""

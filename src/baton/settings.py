@@ -13,6 +13,8 @@ OPENAI_API_KEY         key for that endpoint                                unse
 BATON_JUDGE_MODEL      optional LLM judge for the verifier                  unset
 BATON_TEMPERATURE      sampling temperature                                 ``0``
 BATON_REQUEST_TIMEOUT  seconds before one model call is abandoned           ``60``
+BATON_STRUCTURED       structured output method: ``function_calling``,       ``function_calling``
+                       ``json_schema`` or ``json_mode``
 BATON_LEASE_SECONDS    worker lease length in seconds                       ``60``
 =====================  ===================================================  ==================
 """
@@ -49,6 +51,7 @@ class Settings:
     temperature: float = 0.0
     request_timeout_s: float = 60.0
     lease_seconds: float = 60.0
+    structured_output: Literal["function_calling", "json_schema", "json_mode"] = "function_calling"
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -59,6 +62,9 @@ class Settings:
             raise ConfigError(f"BATON_ENGINE={engine!r}: use 'offline' or 'llm'")
         if engine == "llm" and not model:
             raise ConfigError("BATON_ENGINE=llm needs BATON_MODEL (the chat model name)")
+        method = os.environ.get("BATON_STRUCTURED") or "function_calling"
+        if method not in ("function_calling", "json_schema", "json_mode"):
+            raise ConfigError(f"BATON_STRUCTURED={method!r}: use function_calling, json_schema or json_mode")
         return cls(
             db=os.environ.get("BATON_DB") or "baton.db",
             engine=engine,  # type: ignore[arg-type]
@@ -69,4 +75,5 @@ class Settings:
             temperature=_float("BATON_TEMPERATURE", 0.0),
             request_timeout_s=_float("BATON_REQUEST_TIMEOUT", 60.0),
             lease_seconds=_float("BATON_LEASE_SECONDS", 60.0),
+            structured_output=method,  # type: ignore[arg-type]
         )

@@ -83,7 +83,7 @@ class Worker:
     """Runs queued work from one database.
 
     - ``store``: a ``Store`` or a path to the SQLite file.
-    - ``engine``, ``table``, ``nodes``: passed to ``build_graph``.
+    - ``engine``, ``verifier``, ``table``, ``nodes``: passed to ``build_graph``.
     - ``lease_seconds``: how long a claim lasts without a heartbeat (default 60 s).
     - ``on_event``: called with each event dict as it is written (for progress displays).
     """
@@ -93,6 +93,7 @@ class Worker:
         store: Store | str,
         *,
         engine: Any = None,
+        verifier: Callable[..., Any] | None = None,
         table: Mapping[str, Iterable[str]] | None = None,
         nodes: Mapping[str, Any] | None = None,
         lease_seconds: float = 60.0,
@@ -103,7 +104,7 @@ class Worker:
         self.lease_seconds = float(lease_seconds)
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self.saver = open_saver(self.store.path)
-        self.graph = build_graph(table, nodes=nodes, engine=engine, checkpointer=self.saver)
+        self.graph = build_graph(table, nodes=nodes, engine=engine, verifier=verifier, checkpointer=self.saver)
         self.on_event = on_event
 
     # -- loop -----------------------------------------------------------------------------
@@ -136,10 +137,15 @@ class Worker:
 
     # -- one run --------------------------------------------------------------------------
 
-    def _emit(self, run_id: str, **event: Any) -> None:
-        written = self.store.add_event(run_id, **event)
-        if written and self.on_event is not None:
-            self.on_event({"run_id": run_id, **event})
+    def _emit(self, run_id: str, *events: Mapping[str, Any], **event: Any) -> None:
+        """Write audit events (``Store.add_event`` keyword dicts, or one as keywords) in one
+        transaction, then pass the ones written (not replays) to ``on_event``. See ``baton.audit``."""
+        batch = [dict(e) for e in events] + ([event] if event else [])
+        with self.store.transaction():
+            written = [e for e in batch if self.store.add_event(run_id, **e)]
+        if self.on_event is not None:
+            for e in written:
+                self.on_event({"run_id": run_id, **e})
 
     def execute(self, run_id: str) -> None:
         """Run the claimed ``run_id`` to its next stop. Any exception ends the run ``failed``
@@ -216,20 +222,12 @@ class Worker:
             raise RuntimeError(f"graph stopped before the end with next={snap.next}")
 
     def _record_update(self, run_id: str, step: int | None, node: str, update: Mapping[str, Any], ms: float, values: Mapping[str, Any]) -> None:
-        hop = int(values.get("hops", 0))
-        trace = update.get("trace") or []
-        self._emit(
-            run_id, step=step, node=node, kind="node", hop=hop, duration_ms=round(ms, 3),
-            summary="; ".join(trace) or f"{node} updated {', '.join(sorted(update)) or 'nothing'}",
-            payload={"keys": sorted(update)}, tokens=int(update.get("tokens", 0) or 0) if "tokens" in update else None,
-        )
-        if update.get("handoff") is not None:
-            handoff = _jsonable(update["handoff"])
-            self._emit(run_id, step=step, node=node, kind="handoff", hop=hop, summary=f"{handoff['sender']} -> {handoff['recipient']} (hop {handoff['hop']})", payload=handoff)
-        failures = update.get("failures") or []
-        if failures:
-            data = _jsonable(failures)
-            self._emit(run_id, step=step, node=node, kind="failure", hop=hop, summary="; ".join(f"{f['node']} {f['kind']}: {f['detail'][:200]}" for f in data), payload=data)
+        """Record one node update as audit events (built by ``baton.audit.update_events``)."""
+        from baton import audit
+        from baton.checkpoints.audit_log import tokens_recorded
+
+        tokens = audit.token_delta(update, tokens_recorded(self.store, run_id)) if "tokens" in update else None
+        self._emit(run_id, *audit.update_events(step, node, update, values, duration_ms=ms, tokens=tokens))
 
     def _stop_at_interrupt(self, run_id: str, snap: Any) -> None:
         reason = None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from langgraph.graph import END, START, StateGraph
@@ -26,6 +26,7 @@ def build_graph(
     *,
     nodes: Mapping[str, NodeFn] | None = None,
     engine: Any = None,
+    verifier: Callable[..., Any] | None = None,
     checkpointer: Checkpointer = None,
 ) -> CompiledStateGraph:
     """Build and compile baton's supervisor graph.
@@ -34,6 +35,8 @@ def build_graph(
     - ``nodes``: node functions to add or replace, ``{name: fn(state, ctx) -> Command | dict}``.
     - ``engine``: what does the specialist work (default: ``baton.engines.default_engine()``,
       the offline engine unless a model is configured).
+    - ``verifier``: ``verify(claims, sources) -> list[Verdict]`` (default:
+      ``baton.verifiers.verify``, the heterogeneous verifier).
     - ``checkpointer``: any LangGraph checkpointer (``InMemorySaver``, baton's
       ``open_saver(path)``); interrupts for review need one.
 
@@ -46,10 +49,12 @@ def build_graph(
         from baton.engines import default_engine
 
         engine = default_engine()
+    if verifier is None:
+        from baton.verifiers import verify as verifier
 
     builder = StateGraph(RunState)
     for name in sorted(checked):
-        ctx = NodeContext(name, checked, engine)
+        ctx = NodeContext(name, checked, engine, verifier)
         builder.add_node(name, guard(impl[name], ctx), destinations=tuple(sorted(checked[name])) or (END,))
     builder.add_edge(START, START_NODE)
     compiled = builder.compile(checkpointer=checkpointer, name="baton")

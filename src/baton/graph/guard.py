@@ -19,7 +19,7 @@ from langgraph.graph import END
 from langgraph.types import Command
 
 from baton.contracts import Failure
-from baton.errors import StepFailed, TransitionError
+from baton.errors import InvalidDecision, StepFailed, TransitionError
 from baton.graph.state import NodeContext, RunState
 from baton.graph.table import END_NODE, failure_target
 
@@ -58,8 +58,8 @@ def guard(fn: NodeFn, ctx: NodeContext) -> Callable[[RunState], Command]:
     def run(state: RunState) -> Command:
         try:
             result = fn(state, ctx)
-        except GraphBubbleUp:
-            raise  # interrupt() and other LangGraph control flow
+        except (GraphBubbleUp, InvalidDecision):
+            raise  # interrupt() and other LangGraph control flow; a bad resume value
         except StepFailed as exc:
             return fail(state, exc.kind, exc.detail, exc.retryable)
         except Exception as exc:  # noqa: BLE001 - every node error becomes a recorded Failure

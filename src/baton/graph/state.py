@@ -133,14 +133,16 @@ def initial_state(task: Task, policy: Policy | None = None) -> RunState:
 
 class NodeContext:
     """What a node function receives besides the state: its own name, the transition table it
-    must respect, and the engine that does the specialist work. Passive data."""
+    must respect, the engine that does the specialist work, and the verifier
+    (``verify(claims, sources) -> list[Verdict]``). Passive data."""
 
-    __slots__ = ("name", "table", "engine")
+    __slots__ = ("name", "table", "engine", "verifier")
 
-    def __init__(self, name: str, table: dict[str, set[str]], engine: Any):
+    def __init__(self, name: str, table: dict[str, set[str]], engine: Any, verifier: Any = None):
         self.name = name
         self.table = table
         self.engine = engine
+        self.verifier = verifier
 
     def __repr__(self) -> str:  # pragma: no cover - debugging aid
         return f"NodeContext(name={self.name!r}, engine={type(self.engine).__name__})"

@@ -8,10 +8,20 @@ The worker sees the interrupt, writes a review item, and resumes the run with
 from __future__ import annotations
 
 from langgraph.types import Command, interrupt
+from pydantic import ValidationError
 
 from baton.contracts import Claim, Decision, ReviewRequest, Route
-from baton.errors import StepFailed
-from baton.graph.state import NodeContext, RunState, claims_of, decisions_of, failures_of, policy_of, review_of, verdicts_of
+from baton.errors import InvalidDecision, StepFailed
+from baton.graph.state import (
+    NodeContext,
+    RunState,
+    claims_of,
+    decisions_of,
+    failures_of,
+    policy_of,
+    review_of,
+    verdicts_of,
+)
 from baton.graph.table import END_NODE, REVIEW_NODE, START_NODE
 
 
@@ -35,7 +45,10 @@ def review_request(state: RunState, ctx: NodeContext) -> ReviewRequest:
 def review(state: RunState, ctx: NodeContext) -> Command:
     """Pause for a reviewer, then apply the ``Decision`` (see ``Decision`` for each action)."""
     request = review_request(state, ctx)
-    answer = interrupt(request.model_dump(mode="json"), response_schema=Decision)
+    try:
+        answer = interrupt(request.model_dump(mode="json"), response_schema=Decision)
+    except ValidationError as exc:  # only a bad resume value; the pause itself is not caught
+        raise InvalidDecision(f"not a valid decision: {exc.errors()[0]['msg']}") from exc
     decision = answer if isinstance(answer, Decision) else Decision.model_validate(answer)
     base = {
         "review": None,

@@ -5,12 +5,16 @@ Order of decisions, each turn:
 
 1. a pending failure: retry its node (with the error fed back) while the shared retry pool
    allows, else escalate to ``review`` (reason ``failure``);
-2. a reviewer's ``send_back``: hand the work to that node with the reviewer's note;
+2. a reviewer's ``send_back``: hand the work to that node with the reviewer's note (the
+   reviewer authorised it, so it is made even at the hop ceiling);
 3. tokens past ``policy.max_tokens_per_task``: ``review`` (``budget_exceeded``);
 4. a contradicted claim: ``review`` (``contradicted``);
 5. otherwise the plan (research -> analyze -> verify -> revise while refused -> write ->
    finish), offered to the engine as ``suggested``; the engine's ``Route`` is validated
-   against the transition table;
+   against the transition table. Custom specialists (nodes the table lets ``supervise``
+   hand to beyond the built-in ones, e.g. added with ``build_graph(table, nodes=...)``) run
+   once each, in name order, after the claims are verified and before ``write``; a custom
+   node marks itself done by writing ``done[name]`` (see ``plan``);
 6. a handoff to a specialist at ``max_hops``: ``review`` (``hop_limit``).
 """
 
@@ -32,7 +36,7 @@ from baton.graph.state import (
     task_of,
     verdicts_of,
 )
-from baton.graph.table import END_NODE, REVIEW_NODE
+from baton.graph.table import END_NODE, REVIEW_NODE, SPECIALISTS
 
 NAME = "supervise"
 
@@ -64,9 +68,16 @@ def _can_retry(state: RunState, node: str) -> bool:
     return retries.get(node, 0) < policy.max_retries_per_agent and sum(retries.values()) < policy.retry_budget
 
 
-def plan(state: RunState) -> tuple[str, str]:
+def custom_specialists(table) -> list[str]:
+    """Nodes ``supervise`` may hand to that are not built in (sorted): the extension point
+    for specialists added to the table."""
+    return sorted(t for t in table[NAME] if t not in SPECIALISTS and t not in (REVIEW_NODE, END_NODE))
+
+
+def plan(state: RunState, custom: tuple[str, ...] | list[str] = ()) -> tuple[str, str]:
     """The deterministic next step and why: ``(node, reason)``. ``review`` means the
-    refinement loop is out of retries."""
+    refinement loop is out of retries. ``custom``: custom specialists, each planned once
+    (until ``state["done"][name]`` is set) after verification and before ``write``."""
     task = task_of(state)
     done = state.get("done") or {}
     claims = claims_of(state)
@@ -83,6 +94,9 @@ def plan(state: RunState) -> tuple[str, str]:
             return "analyze", f"{len(refused)} claim(s) refused by the verifier: revise"
         if not any(verdicts[c.id].label == "supported" for c in claims):
             return REVIEW_NODE, "retries_exhausted"
+    for name in custom:
+        if not done.get(name):
+            return name, "custom specialist in the table"
     if not state.get("answer"):
         return "write", "no answer yet"
     return END_NODE, "answer written from verified claims"
@@ -186,7 +200,8 @@ def supervise(state: RunState, ctx: NodeContext) -> Command:
 
     directive = directive_of(state)
     if directive is not None:
-        return _go(state, ctx, directive.next, directive.instructions, "sent back by reviewer")
+        # The reviewer authorised this handoff: it is made even at the hop ceiling.
+        return _handoff(state, directive.next, directive.instructions, "sent back by reviewer")
 
     tokens = int(state.get("tokens", 0))
     if tokens > policy.max_tokens_per_task:
@@ -196,7 +211,7 @@ def supervise(state: RunState, ctx: NodeContext) -> Command:
     if any(v.label == "contradicted" for v in verdicts):
         return _escalate(state, ctx, "contradicted", None)
 
-    suggested, why = plan(state)
+    suggested, why = plan(state, custom_specialists(ctx.table))
     if suggested == REVIEW_NODE:
         pool = sum((state.get("retries") or {}).values())
         return _escalate(state, ctx, why, f"retry pool {pool}/{policy.retry_budget}, max_retries_per_agent={policy.max_retries_per_agent}")

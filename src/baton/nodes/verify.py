@@ -1,4 +1,5 @@
-"""``verify``: check every new claim against all sources (``baton.verifiers.verify``)."""
+"""``verify``: check every new claim against all sources with the graph's verifier
+(``ctx.verifier``, by default ``baton.verifiers.verify``)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ from langgraph.types import Command
 from baton.errors import StepFailed
 from baton.graph.state import NodeContext, RunState, claims_of, task_of, verdicts_of
 from baton.nodes._common import mark_done
-from baton.verifiers import verify as verify_claims
 
 
 def verify(state: RunState, ctx: NodeContext) -> Command:
@@ -17,7 +17,7 @@ def verify(state: RunState, ctx: NodeContext) -> Command:
     claims = claims_of(state)
     known = {v.claim_id: v for v in verdicts_of(state)}
     new = [c for c in claims if c.id not in known]
-    verdicts = verify_claims(new, task.sources) if new else []
+    verdicts = list(ctx.verifier(new, task.sources)) if new else []
     if len(verdicts) != len(new) or [v.claim_id for v in verdicts] != [c.id for c in new]:
         raise StepFailed("invalid_output", "the verifier did not return one verdict per claim", retryable=True)
     known.update({v.claim_id: v for v in verdicts})

@@ -1,29 +1,90 @@
-"""``verify``: retrieve evidence over all sources, run the checks, aggregate into verdicts."""
+"""``verify``: retrieve evidence over all sources, run the checks, aggregate into verdicts.
+
+For each claim: the claim's stemmed content terms rank windows of 1-3 consecutive sentences
+over *all* sources (not only the cited one; ``baton.verifiers.passages``); the ``TOP_K`` best
+windows are the evidence every check sees; the aggregator (``baton.verifiers.aggregate``)
+turns the check results into a ``Verdict``.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
-from baton.contracts import CheckResult, Claim, Source, Verdict
+from baton.contracts import CheckResult, Claim, Evidence, Source, Verdict
 from baton.errors import ConfigError
+from baton.verifiers.aggregate import aggregate
+from baton.verifiers.entities import check_entities
+from baton.verifiers.hedging import check_hedging
 from baton.verifiers.lexical import check_lexical
 from baton.verifiers.numbers import check_numbers
 from baton.verifiers.passages import SourceIndex, content_terms
+from baton.verifiers.phrases import check_phrases
+from baton.verifiers.polarity import check_negation
 
-DEFAULT_CHECKS = ("lexical", "numbers")
 TOP_K = 3
+"""Evidence windows retrieved per claim."""
+DEFAULT_CHECKS = ("lexical", "phrases", "numbers", "entities", "negation", "hedging")
+"""The always-available checks, run when ``checks`` is None."""
+OPTIONAL_CHECKS = ("semantic", "nli", "llm_judge")
+"""Checks that need an extra: ``semantic`` (``baton[semantic]``), ``nli`` (``nli_model=``),
+``llm_judge`` (``judge=``)."""
+ALL_CHECKS = DEFAULT_CHECKS + OPTIONAL_CHECKS
 
 
-def _aggregate(claim: Claim, results: list[CheckResult]) -> Verdict:
-    by = {r.check: r for r in results}
-    lex = by.get("lexical")
-    num = by.get("numbers")
-    evidence = lex.evidence if lex else []
-    if num is not None and num.label == "contradicted" and lex is not None and lex.score >= 0.5:
-        return Verdict(claim_id=claim.id, label="contradicted", confidence=0.6, evidence=num.evidence or evidence, checks=results)
-    if lex is not None and lex.score >= 0.7 and (num is None or num.label in (None, "supported")):
-        return Verdict(claim_id=claim.id, label="supported", confidence=lex.score, evidence=evidence, checks=results)
-    return Verdict(claim_id=claim.id, label="unsupported", confidence=0.6, evidence=evidence, checks=results)
+def _unsupported(claim_id: str, detail: str) -> Verdict:
+    note = CheckResult(check="verifier", label="unsupported", score=0.0, detail=detail)
+    return Verdict(claim_id=claim_id, label="unsupported", confidence=1.0, evidence=[], checks=[note])
+
+
+def resolve_checks(
+    checks: Sequence[str] | None,
+    *,
+    judge: Any = None,
+    nli_model: Any = None,
+) -> tuple[str, ...]:
+    """The check names to run: ``checks`` validated, or the defaults plus the extras whose
+    model was given. Raises ``ConfigError`` for an unknown name, or for ``nli`` / ``llm_judge``
+    asked for without ``nli_model`` / ``judge``."""
+    if checks is None:
+        names = DEFAULT_CHECKS + (("nli",) if nli_model is not None else ()) + (("llm_judge",) if judge is not None else ())
+    else:
+        names = tuple(dict.fromkeys(c.strip() for c in checks if c.strip()))
+    unknown = [n for n in names if n not in ALL_CHECKS]
+    if unknown:
+        raise ConfigError(f"unknown verifier check(s): {', '.join(unknown)}; known: {', '.join(ALL_CHECKS)}")
+    if "nli" in names and nli_model is None:
+        raise ConfigError("the nli check needs nli_model= (see baton.verifiers.nli.load_nli)")
+    if "llm_judge" in names and judge is None:
+        raise ConfigError("the llm_judge check needs judge= (a baton.verifiers.judge.LLMJudge)")
+    return names
+
+
+def _runners(
+    names: Sequence[str], *, judge: Any, nli_model: Any, encoder: Any
+) -> list[tuple[str, Callable[[Claim, list[Evidence], dict[str, float]], CheckResult]]]:
+    table: dict[str, Callable[[Claim, list[Evidence], dict[str, float]], CheckResult]] = {
+        "lexical": lambda c, ev, w: check_lexical(c, ev, weights=w),
+        "phrases": lambda c, ev, w: check_phrases(c, ev),
+        "numbers": lambda c, ev, w: check_numbers(c, ev),
+        "entities": lambda c, ev, w: check_entities(c, ev),
+        "negation": lambda c, ev, w: check_negation(c, ev),
+        "hedging": lambda c, ev, w: check_hedging(c, ev),
+    }
+    if "semantic" in names:
+        from baton.verifiers.semantic import check_semantic, load_encoder
+
+        enc = encoder if encoder is not None else load_encoder()
+        table["semantic"] = lambda c, ev, w: check_semantic(c, ev, encoder=enc)
+    if "nli" in names:
+        from baton.verifiers.nli import check_nli
+
+        table["nli"] = lambda c, ev, w: check_nli(c, ev, model=nli_model)
+    if "llm_judge" in names:
+        from baton.verifiers.judge import check_llm_judge
+
+        table["llm_judge"] = lambda c, ev, w: check_llm_judge(c, ev, judge=judge)
+    return [(n, table[n]) for n in names]
 
 
 def verify(
@@ -31,25 +92,49 @@ def verify(
     sources: Sequence[Source],
     *,
     checks: Sequence[str] | None = None,
+    judge: Any = None,
+    nli_model: Any = None,
+    encoder: Any = None,
 ) -> list[Verdict]:
-    """One ``Verdict`` per claim, in order, checking each claim against all ``sources``."""
-    names = tuple(checks) if checks is not None else DEFAULT_CHECKS
-    unknown = [n for n in names if n not in DEFAULT_CHECKS]
-    if unknown:
-        raise ConfigError(f"unknown verifier check(s): {', '.join(unknown)}; known: {', '.join(DEFAULT_CHECKS)}")
-    index = SourceIndex.build(list(sources))
+    """Check each claim against all ``sources``: one ``Verdict`` per claim, in order.
+
+    ``checks``: names from ``ALL_CHECKS`` (default ``DEFAULT_CHECKS``, plus ``nli`` /
+    ``llm_judge`` when their model is given). ``judge``: a ``baton.verifiers.judge.LLMJudge``
+    (built with the author model, so a same-model judge is refused there). ``nli_model``: from
+    ``baton.verifiers.nli.load_nli``. ``encoder``: a sentence encoder for ``semantic``
+    (default: all-MiniLM-L6-v2 from the extra).
+
+    Never raises on odd input: no sources, a claim without content words, or a check that
+    fails all give an ``unsupported`` verdict whose ``checks`` explain why. Raises
+    ``ConfigError`` only for an unusable configuration (unknown check, missing extra).
+    """
+    names = resolve_checks(checks, judge=judge, nli_model=nli_model)
+    runners = _runners(names, judge=judge, nli_model=nli_model, encoder=encoder)
+    try:
+        index = SourceIndex.build(list(sources))
+    except Exception as exc:  # defensive: a source the splitter cannot read
+        return [_unsupported(c.id, f"the sources could not be indexed: {exc}") for c in claims]
     out = []
     for claim in claims:
-        terms = content_terms(claim.text)
-        if not terms:
-            out.append(Verdict(claim_id=claim.id, label="unsupported", confidence=1.0, evidence=[], checks=[]))
-            continue
-        windows = index.best_windows(terms, TOP_K)
-        evidence = [index.evidence(p, cov) for cov, p in windows]
-        results = []
-        if "lexical" in names:
-            results.append(check_lexical(claim, evidence, weights=index.weights(terms)))
-        if "numbers" in names:
-            results.append(check_numbers(claim, evidence))
-        out.append(_aggregate(claim, results))
+        try:
+            out.append(_verify_one(claim, index, runners))
+        except ConfigError:
+            raise
+        except Exception as exc:  # one bad claim must not sink the others
+            out.append(_unsupported(claim.id, f"verifier error on this claim: {type(exc).__name__}: {exc}"))
     return out
+
+
+def _verify_one(claim: Claim, index: SourceIndex, runners) -> Verdict:
+    if not index.sentences:
+        return _unsupported(claim.id, "no source text to check the claim against")
+    terms = content_terms(claim.text)
+    if not terms:
+        return _unsupported(claim.id, "the claim has no content words to check")
+    windows = index.best_windows(terms, TOP_K)
+    if not windows:
+        return _unsupported(claim.id, "no source passage shares a content word with the claim")
+    evidence = [index.evidence(p, round(cov, 4)) for cov, p in windows]
+    weights = index.weights(terms)
+    results = [run(claim, evidence, weights) for _, run in runners]
+    return aggregate(claim.id, results)

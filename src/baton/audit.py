@@ -1,0 +1,292 @@
+"""The audit trail: what each node saw, decided and changed, as ``events`` rows.
+
+Every run's events answer "what did each node see and decide, and where did this claim come
+from?" without the checkpoints (which retention prunes). One row per:
+
+==============  ===========================================================================
+kind            written when / payload
+==============  ===========================================================================
+``status``      the run is queued, started, resumed, paused or ends (by the store/worker)
+``node_start``  a node began its superstep; payload ``{"started_at", "saw"}``: the start
+                time (ISO 8601 UTC) and what it was handed (the ``Handoff`` for a specialist,
+                the run's counts for ``supervise``)
+``node_end``    the node's update was checkpointed; ``duration_ms``, ``tokens`` (tokens the
+                node spent), payload ``{"changed": {key: summary}, "claims": [...]}``: a
+                one-line summary of every state key it wrote, and the claims it made with
+                their citations (``source_id[start:end]``) when it wrote ``claims``
+``handoff``     ``supervise`` handed the work to a specialist; payload: the ``Handoff``
+``check``       the verifier's results; payload: one entry per claim with its label,
+                confidence, the result of every check and the evidence spans
+``bound``       a policy bound was hit (hop limit, retry pool, token budget); payload: the bound
+``failure``     a node failed (a recorded ``Failure``); payload: the failures
+``interrupt``   the run paused for review (by the worker); payload: the review item
+``decision``    a reviewer decided (by the store); payload: the ``Decision``
+==============  ===========================================================================
+
+Every row carries the run id, the superstep (``step``), the hop, the node and a one-line
+``summary``. A node's cost (``duration_ms``, ``tokens``) sits on its ``node_end`` row only, so
+summing a run's rows never counts it twice.
+
+This module builds the rows (``update_events``) and reads them back for people
+(``trace_rows``, ``format_table``, ``format_jsonl``); the worker writes them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+EVENT_KINDS: tuple[str, ...] = (
+    "status",
+    "node_start",
+    "node_end",
+    "handoff",
+    "check",
+    "bound",
+    "failure",
+    "interrupt",
+    "decision",
+)
+"""Every ``kind`` an audit event can have."""
+
+TRACE_COLUMNS: tuple[str, ...] = ("time", "step", "hop", "node", "kind", "ms", "tokens", "summary")
+"""Columns of ``baton trace --format table``."""
+
+
+def jsonable(value: Any) -> Any:
+    """``value`` with pydantic models dumped to JSON-ready dicts (recursively)."""
+    if hasattr(value, "model_dump"):
+        return value.model_dump(mode="json")
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    return value
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+def _clip(text: str, n: int = 120) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def summarize_key(key: str, value: Any) -> str:
+    """A one-line summary of the new value of state key ``key`` (for ``changed``)."""
+    v = jsonable(value)
+    if v is None:
+        return "cleared"
+    if key == "handoff":
+        return f"{v['sender']} -> {v['recipient']} (hop {v['hop']})"
+    if key == "claims":
+        return f"{_plural(len(v), 'claim')}" + (": " + ", ".join(c["id"] for c in v[:12]) if v else "")
+    if key == "verdicts":
+        counts: dict[str, int] = {}
+        for x in v:
+            counts[x["label"]] = counts.get(x["label"], 0) + 1
+        return _plural(len(v), "verdict") + (": " + ", ".join(f"{n} {lab}" for lab, n in sorted(counts.items())) if v else "")
+    if key == "passages":
+        return _plural(len(v), "passage")
+    if key == "answer":
+        return _plural(len(str(v).split()), "word")
+    if key in ("failures", "pending_failure"):
+        items = v if isinstance(v, list) else [v]
+        return "; ".join(f"{f['node']} {f['kind']}: {_clip(f['detail'], 80)}" for f in items) or "none"
+    if key == "review":
+        return f"review requested: {v['reason']}" + (f" ({v['bound']})" if v.get("bound") else "")
+    if key == "directive":
+        return f"-> {v['next']}"
+    if key == "decisions":
+        return _plural(len(v), "decision") + (f", last {v[-1]['action']} by {v[-1]['reviewer']}" if v else "")
+    if key == "report":
+        return f"report: {_plural(len(v.get('claims', [])), 'claim')}, {_plural(len(v.get('caveats', [])), 'caveat')}"
+    if key == "trace":
+        return f"+{_plural(len(v), 'line')}"
+    if key == "task":
+        return f"task {v.get('id') or ''} ({v.get('kind')}, {_plural(len(v.get('sources', [])), 'source')})".replace("task  ", "task ")
+    if isinstance(v, list):
+        return _plural(len(v), "item")
+    if isinstance(v, dict):
+        return _clip(json.dumps(v, sort_keys=True), 120)
+    return _clip(str(v), 120)
+
+
+def changed_keys(update: Mapping[str, Any]) -> dict[str, str]:
+    """``{state key: summary of its new value}`` for every key a node wrote, sorted by key."""
+    return {k: summarize_key(k, update[k]) for k in sorted(update)}
+
+
+def _citation(ev: Mapping[str, Any]) -> str:
+    return f"{ev['source_id']}[{ev['start']}:{ev['end']}]"
+
+
+def claim_rows(claims: Iterable[Any]) -> list[dict[str, Any]]:
+    """Compact claims for the audit: ``{"id", "text", "author", "citations": ["src[start:end]"]}``."""
+    return [
+        {"id": c["id"], "text": c["text"], "author": c["author"], "citations": [_citation(e) for e in c.get("citations", [])]}
+        for c in jsonable(list(claims))
+    ]
+
+
+def _check_event(verdicts: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]]]:
+    entries = []
+    parts = []
+    for v in verdicts:
+        checks = [
+            {"check": c["check"], "label": c["label"], "score": c["score"], "detail": c.get("detail", "")}
+            for c in v.get("checks", [])
+        ]
+        entries.append(
+            {
+                "claim_id": v["claim_id"],
+                "label": v["label"],
+                "confidence": v["confidence"],
+                "checks": checks,
+                "evidence": [{**_e, "span": _citation(_e)} for _e in ({k: e[k] for k in ("source_id", "start", "end", "text")} for e in v.get("evidence", []))],
+            }
+        )
+        shown = ", ".join(f"{c['check']} {c['label'] or '-'}" for c in checks[:6])
+        parts.append(f"{v['claim_id']} {v['label']} {v['confidence']:.2f}" + (f" ({shown})" if shown else ""))
+    return "; ".join(parts) or "no verdict", entries
+
+
+def _saw(node: str, values: Mapping[str, Any]) -> dict[str, Any]:
+    if node == "supervise" or values.get("handoff") is None:
+        counts: dict[str, int] = {}
+        for v in jsonable(values.get("verdicts") or []):
+            counts[v["label"]] = counts.get(v["label"], 0) + 1
+        return {
+            "passages": len(values.get("passages") or []),
+            "claims": len(values.get("claims") or []),
+            "verdicts": counts,
+            "answer_written": bool(values.get("answer")),
+        }
+    h = jsonable(values["handoff"])
+    return {"handoff": {k: h.get(k) for k in ("sender", "recipient", "hop", "instructions", "context", "expected_output")}}
+
+
+def update_events(
+    step: int | None,
+    node: str,
+    update: Mapping[str, Any],
+    values: Mapping[str, Any],
+    *,
+    duration_ms: float,
+    tokens: int | None = None,
+    ended_at: datetime | None = None,
+) -> list[dict[str, Any]]:
+    """The audit events of one node update, as keyword arguments for ``Store.add_event``.
+
+    - ``step``: the superstep of the checkpoint that holds the update.
+    - ``update``: what the node wrote; ``values``: the whole state after the superstep.
+    - ``duration_ms``: the node's wall time in milliseconds; ``tokens``: tokens it spent
+      (None when it reports none).
+    - ``ended_at``: when it ended (default now, UTC); ``node_start`` is dated
+      ``ended_at - duration_ms``.
+
+    Returns ``node_start``, ``node_end`` and, when the update holds them, ``handoff``,
+    ``check``, ``bound`` and ``failure`` events, in that order.
+    """
+    hop = int(values.get("hops", 0))
+    ended = ended_at or datetime.now(UTC)
+    started = ended - timedelta(milliseconds=duration_ms)
+    trace = [str(t) for t in (update.get("trace") or [])]
+    changed = changed_keys(update)
+    base = {"step": step, "node": node, "hop": hop}
+    start_payload = {"started_at": started.isoformat(timespec="milliseconds").replace("+00:00", "Z"), "saw": _saw(node, values)}
+    end_payload: dict[str, Any] = {"changed": changed}
+    if update.get("claims"):
+        end_payload["claims"] = claim_rows(update["claims"])
+    what = "; ".join(trace) or f"{node} updated {', '.join(changed) or 'nothing'}"
+    events: list[dict[str, Any]] = [
+        {**base, "kind": "node_start", "summary": f"{node} started", "payload": start_payload},
+        {
+            **base,
+            "kind": "node_end",
+            "summary": _clip(what, 300) + (f" | changed: {', '.join(changed)}" if changed else ""),
+            "payload": end_payload,
+            "duration_ms": round(float(duration_ms), 3),
+            "tokens": tokens,
+        },
+    ]
+    if update.get("handoff") is not None:
+        h = jsonable(update["handoff"])
+        events.append({**base, "kind": "handoff", "summary": f"{h['sender']} -> {h['recipient']} (hop {h['hop']}): {_clip(h['instructions'], 160)}", "payload": h})
+    if update.get("verdicts") and "claims" not in update:  # the verifier's results (authors only filter)
+        summary, entries = _check_event(jsonable(update["verdicts"]))
+        events.append({**base, "kind": "check", "summary": _clip(summary, 400), "payload": entries})
+    review = jsonable(update.get("review"))
+    if review and review.get("bound"):
+        events.append({**base, "kind": "bound", "summary": f"{review['reason']}: {review['bound']}", "payload": {"reason": review["reason"], "bound": review["bound"], "hop": review["hop"]}})
+    failures = jsonable(update.get("failures") or [])
+    if failures:
+        events.append({**base, "kind": "failure", "summary": _clip("; ".join(f"{f['node']} {f['kind']}: {f['detail']}" for f in failures), 400), "payload": failures})
+    return events
+
+
+def token_delta(update: Mapping[str, Any], recorded: int) -> int | None:
+    """Tokens a node spent: the run's new total (state key ``tokens``) minus the ``recorded``
+    sum of earlier events; None when the node did not write ``tokens``."""
+    if "tokens" not in update or update.get("tokens") is None:
+        return None
+    return max(0, int(update["tokens"]) - int(recorded))
+
+
+# -- reading ------------------------------------------------------------------------------
+
+
+def trace_rows(events: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Events (as ``Store.events`` returns them) in the public trace shape, oldest first:
+    ``{"run_id", "time", "step", "hop", "node", "kind", "duration_ms", "tokens", "summary",
+    "payload"}``."""
+    return [
+        {
+            "run_id": e["run_id"],
+            "time": (e["payload"] or {}).get("started_at", e["created_at"]) if e["kind"] == "node_start" else e["created_at"],
+            "step": e["step"],
+            "hop": e["hop"],
+            "node": e["node"],
+            "kind": e["kind"],
+            "duration_ms": e["duration_ms"],
+            "tokens": e["tokens"],
+            "summary": e["summary"],
+            "payload": e["payload"],
+        }
+        for e in events
+    ]
+
+
+def format_jsonl(rows: Iterable[Mapping[str, Any]]) -> str:
+    """One JSON object per line (every field, payload included)."""
+    return "".join(json.dumps(dict(r), default=str) + "\n" for r in rows)
+
+
+def format_table(rows: Iterable[Mapping[str, Any]], width: int = 140) -> str:
+    """A fixed-width table of ``TRACE_COLUMNS``; summaries are clipped to fit ``width``."""
+    cells = []
+    for r in rows:
+        t = str(r["time"] or "")
+        cells.append(
+            [
+                t[11:23] if len(t) >= 23 else t,
+                "" if r["step"] is None else str(r["step"]),
+                "" if r["hop"] is None else str(r["hop"]),
+                r["node"] or "-",
+                r["kind"],
+                "" if r["duration_ms"] is None else f"{r['duration_ms']:.1f}",
+                "" if r["tokens"] is None else str(r["tokens"]),
+                r["summary"] or "",
+            ]
+        )
+    cols = list(TRACE_COLUMNS)
+    widths = [max([len(c)] + [len(row[i]) for row in cells]) for i, c in enumerate(cols[:-1])]
+    room = max(20, width - sum(widths) - 2 * len(widths))
+    lines = ["  ".join([*(c.ljust(w) for c, w in zip(cols[:-1], widths, strict=True)), cols[-1]])]
+    lines.append("  ".join([*("-" * w for w in widths), "-" * 7]))
+    for row in cells:
+        lines.append("  ".join([*(v.ljust(w) for v, w in zip(row[:-1], widths, strict=True)), _clip(row[-1], room)]))
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,121 @@
+"""``baton bench``: benchmarks that print figures (never pass/fail).
+
+- ``baton bench verifier PATH [--checks LIST] [--json]``: score the verifier on labelled
+  claims (``{"claim", "source", "label", "dataset"}`` lines); see ``baton.verifiers.scoring``.
+- ``baton bench tasks PATH [--db DB] [--json]``: run every ``check`` task of a task file
+  through the whole graph (offline engine) and score it against ``gold``; see
+  ``baton.verifiers.task_scoring``.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import typer
+
+bench_app = typer.Typer(help="Benchmarks that print figures.", no_args_is_help=True, add_completion=False)
+
+
+def _pct(x: float | None) -> str:
+    return "-" if x is None else f"{100 * x:.1f}"
+
+
+@bench_app.command("verifier")
+def verifier(
+    path: Path = typer.Argument(..., exists=True, dir_okay=False, help="JSONL of {claim, source, label, dataset} lines."),
+    checks: str | None = typer.Option(None, "--checks", help="Comma-separated checks to run (default: the always-on checks)."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object (accuracies as fractions)."),
+) -> None:
+    """Score the verifier: per-dataset balanced accuracy (supported vs not), 3-way macro-F1,
+    the mean over datasets, claims/second and latency on one core, and an ablation row per check."""
+    from baton.verifiers.scoring import load_items, score_shipped
+
+    names = [c.strip() for c in checks.split(",") if c.strip()] if checks else None
+    report = score_shipped(load_items(path), names)
+    if as_json:
+        typer.echo(json.dumps(report))
+        return
+    typer.echo(f"{'dataset':<20} {'n':>6} {'bal.acc %':>10} {'macro-F1 3-way %':>17}")
+    for name, d in report["datasets"].items():
+        typer.echo(f"{name:<20} {d['n']:>6} {_pct(d['balanced_accuracy']):>10} {_pct(d['macro_f1_3way']):>17}")
+    typer.echo(f"mean balanced accuracy: {_pct(report['mean_balanced_accuracy'])} %")
+    typer.echo(
+        f"speed: {report['claims_per_second']:.0f} claims/s on one core; "
+        f"p50 {report['latency_ms']['p50']:.2f} ms, p95 {report['latency_ms']['p95']:.2f} ms per claim"
+    )
+    if report["ablation"]:
+        typer.echo(f"{'without':<20} {'mean bal.acc %':>15} {'delta':>8}")
+        for check, row in report["ablation"].items():
+            typer.echo(f"{check:<20} {_pct(row['mean_balanced_accuracy']):>15} {100 * row['delta']:>+8.1f}")
+
+
+def _outcome(store: Any, run_id: str, gold: dict[str, Any]) -> dict[str, Any]:
+    """Claims and verdict labels of a run: from its report when finished, else from the last
+    review request (a run paused for review has verdicts but no report yet)."""
+    run = store.run(run_id)
+    claims: list[dict[str, Any]] = []
+    verdicts: list[dict[str, Any]] = []
+    if run.get("report"):
+        claims, verdicts = run["report"].get("claims", []), run["report"].get("verdicts", [])
+    else:
+        for item in reversed(store.items(run_id)):
+            req = item.get("request") or {}
+            if req.get("verdicts"):
+                claims, verdicts = req.get("claims", []), req["verdicts"]
+                break
+    label_of = {v["claim_id"]: v["label"] for v in verdicts}
+    checked = [c for c in claims if c["id"] in label_of]
+    return {
+        "gold": gold,
+        "claims": [c["text"] for c in checked],
+        "labels": [label_of[c["id"]] for c in checked],
+        "status": run["status"],
+    }
+
+
+@bench_app.command("tasks")
+def tasks(
+    path: Path = typer.Argument(..., exists=True, dir_okay=False, help="Task JSONL shaped like tasks-dev.jsonl (with gold)."),
+    db: Path | None = typer.Option(None, "--db", help="SQLite database to run in (default: a temporary one)."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """Run every check task through the whole graph (offline engine) and score it against gold:
+    claim-level balanced accuracy (gold claims matched to baton's claims by content-word
+    coverage) and response-level precision/recall/F1/balanced accuracy (hallucinated = positive)."""
+    from baton.checkpoints import Store
+    from baton.errors import TaskInputError
+    from baton.taskfile import parse_task
+    from baton.verifiers.task_scoring import score_tasks
+    from baton.worker import Worker
+
+    rows: list[tuple[Any, dict[str, Any]]] = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            payload = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise TaskInputError(f"invalid JSON: {exc.msg}", line=n) from None
+        if payload.get("kind") != "check" or not payload.get("gold"):
+            continue
+        rows.append((parse_task(payload, line=n, default_id=f"{path.stem}-{n}"), payload["gold"]))
+    with tempfile.TemporaryDirectory() as tmp:
+        store = Store(db or Path(tmp) / "bench.db")
+        run_ids = [store.submit(task) for task, _ in rows]
+        Worker(store).drain()
+        outcomes = [_outcome(store, rid, gold) for rid, (_, gold) in zip(run_ids, rows, strict=True)]
+        store.close()
+    report = score_tasks(outcomes)
+    if as_json:
+        typer.echo(json.dumps(report))
+        return
+    cl, rl = report["claim_level"], report["response_level"]
+    typer.echo(f"check tasks: {report['tasks']}; run status: " + ", ".join(f"{k} {v}" for k, v in sorted(report["status_counts"].items())))
+    typer.echo(f"claim level: balanced accuracy {_pct(cl['balanced_accuracy'])} % over {cl['n']} gold claims ({cl['matched']} matched to a baton claim)")
+    typer.echo(
+        f"response level (hallucinated = positive): precision {_pct(rl['precision'])} %, recall {_pct(rl['recall'])} %, "
+        f"F1 {_pct(rl['f1'])} %, balanced accuracy {_pct(rl['balanced_accuracy'])} %"
+    )

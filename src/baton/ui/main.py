@@ -1,0 +1,95 @@
+"""The app's frame: page setup, sign-in, the sidebar and the router.
+
+Routes come from the URL's query parameters, so every page has a deep link:
+
+- ``?item=ID``: one review item (reviewers only; refused on the server for analysts);
+- ``?run=ID``: one run;
+- ``?page=submit|runs|queue``: the submit form, the live runs list, the review queue.
+
+Without parameters a reviewer lands on the queue and an analyst on the runs list.
+"""
+
+from __future__ import annotations
+
+from contextlib import closing
+
+import streamlit as st
+
+from baton.checkpoints import Store
+from baton.settings import Settings
+from baton.ui import auth
+from baton.ui.actions import is_reviewer
+
+PAGES = {"submit": "Submit", "runs": "Runs", "queue": "Review queue"}
+
+
+def go(**params: str) -> None:
+    """Replace the query parameters with ``params`` and rerun (a client-side navigation)."""
+    st.query_params.clear()
+    for k, v in params.items():
+        st.query_params[k] = v
+    st.rerun()
+
+
+def flash(message: str | None = None) -> None:
+    """Show (and forget) a message left by the previous run, or leave one for the next."""
+    if message is not None:
+        st.session_state["flash"] = message
+        return
+    msg = st.session_state.pop("flash", None)
+    if msg:
+        st.success(msg)
+
+
+def current_route(user: dict) -> tuple[str, str | None]:
+    """``(page, id)`` from the query parameters (see the module docstring)."""
+    qp = st.query_params
+    if qp.get("item"):
+        return "item", qp.get("item")
+    if qp.get("run"):
+        return "run", qp.get("run")
+    page = qp.get("page")
+    if page in PAGES:
+        return page, None
+    return ("queue" if is_reviewer(user) else "runs"), None
+
+
+def _sidebar(user: dict, page: str, db: str) -> None:
+    with st.sidebar:
+        st.markdown("### baton")
+        st.caption(f"Signed in as **{user['name']}** ({user['role']})")
+        for key, label in PAGES.items():
+            if key == "queue" and not is_reviewer(user):
+                continue
+            if st.button(label, key=f"nav_{key}", type="primary" if page == key else "secondary", width="stretch"):
+                go(page=key)
+        st.divider()
+        if st.button("Sign out", key="sign_out"):
+            auth.sign_out()
+            go()
+        st.caption(f"Database: {db}")
+
+
+def main() -> None:
+    """Draw the page for the current route (the script body of ``app.py``)."""
+    st.set_page_config(page_title="baton", layout="wide")
+    db = Settings.from_env().db
+    user = auth.signed_in_user(db)
+    if user is None:
+        st.stop()
+    page, ident = current_route(user)
+    _sidebar(user, page, db)
+    flash()
+    from baton.ui import review_page, run_page, runs_page, submit_page
+
+    with closing(Store(db)) as store:
+        if page == "item":
+            review_page.item(store, user, ident or "")
+        elif page == "queue":
+            review_page.queue(store, user)
+        elif page == "run":
+            run_page.detail(store, user, ident or "")
+        elif page == "submit":
+            submit_page.submit(store, user)
+        else:
+            runs_page.runs(store, user)

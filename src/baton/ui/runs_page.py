@@ -1,0 +1,65 @@
+"""Runs (live): status, hops against the ceiling, the current node, filtered by status. The
+list is a fragment that re-reads the database every ``REFRESH_S`` seconds on its own, so
+progress shows while a worker works (nothing here runs the graph)."""
+
+from __future__ import annotations
+
+from contextlib import closing
+from typing import Any
+
+import streamlit as st
+
+from baton.checkpoints import Store
+from baton.checkpoints.views import run_rows, status_counts
+from baton.ui.render import escape_text
+
+STATUSES = ("queued", "running", "waiting_review", "finished", "rejected", "failed")
+STATUS_ICONS = {"queued": "⏳", "running": "⚙️", "waiting_review": "✋", "finished": "✅", "rejected": "⛔", "failed": "❌"}
+REFRESH_S = 2.0
+
+
+def progress_line(row: dict[str, Any]) -> tuple[float, str]:
+    """``(fraction for a progress bar, caption)`` of a run: hops over the ceiling."""
+    max_hops = max(int(row.get("max_hops") or 0), 1)
+    hops = int(row.get("hops") or 0)
+    return min(hops / max_hops, 1.0), f"hop {hops} of {max_hops}"
+
+
+def run_row(row: dict[str, Any], key_prefix: str = "run") -> None:
+    """One run as a row: id, status, question, hop progress, current node, an Open button."""
+    c_id, c_status, c_q, c_prog, c_node, c_open = st.columns([1.2, 1.6, 4, 2, 1.3, 0.9], vertical_alignment="center")
+    c_id.markdown(f"`{row['id']}`")
+    c_status.markdown(f"{STATUS_ICONS.get(row['status'], '')} {escape_text(row['status'])}" + (f"<br><small>{escape_text(row['reason'])}</small>" if row.get("reason") else ""), unsafe_allow_html=True)
+    c_q.markdown(escape_text((row.get("question") or "")[:200]), unsafe_allow_html=True)
+    frac, caption = progress_line(row)
+    c_prog.progress(frac, text=caption)
+    c_node.markdown(escape_text(row.get("current_node") or "–"), unsafe_allow_html=True)
+    if c_open.button("Open", key=f"{key_prefix}_open_{row['id']}"):
+        from baton.ui.main import go
+
+        go(run=row["id"])
+
+
+@st.fragment(run_every=REFRESH_S)
+def _live_list(db: str, statuses: list[str]) -> None:
+    with closing(Store(db)) as store:
+        counts = status_counts(store)
+        rows = run_rows(store, statuses)
+    cols = st.columns(len(STATUSES))
+    for col, status in zip(cols, STATUSES, strict=True):
+        col.metric(status.replace("_", " "), counts.get(status, 0))
+    if not rows:
+        st.info("No runs" + (f" with status {', '.join(statuses)}" if statuses else " yet: submit a task") + ".")
+        return
+    head = st.columns([1.2, 1.6, 4, 2, 1.3, 0.9])
+    for col, name in zip(head, ("run", "status", "question", "progress", "node", ""), strict=True):
+        col.caption(name)
+    for row in rows:
+        run_row(row)
+
+
+def runs(store: Store, user: dict[str, Any]) -> None:
+    """Draw the live runs list."""
+    st.title("Runs")
+    statuses = st.multiselect("Status", STATUSES, default=[], key="runs_status_filter", placeholder="all statuses")
+    _live_list(store.path, list(statuses))

@@ -1,0 +1,110 @@
+"""Submit (analysts and reviewers): question, kind, draft, sources pasted or uploaded,
+constraints and the policy with its defaults shown. Submitting writes a ``queued`` run; a
+worker picks it up."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from baton.checkpoints import Store
+from baton.errors import BatonError, TaskInputError
+from baton.policy import Policy
+from baton.ui.actions import submit_task
+from baton.ui.sources import ACCEPTED, pasted_sources, read_upload
+
+DEFAULTS = Policy()
+
+
+def _policy_inputs() -> dict[str, Any]:
+    st.caption("Defaults shown; a run pauses for review when it reaches a bound.")
+    c1, c2, c3 = st.columns(3)
+    return {
+        "max_hops": c1.number_input("Max hops", 1, 1000, DEFAULTS.max_hops, key="p_max_hops", help="Handoffs from the supervisor before review (hop_limit)."),
+        "retry_budget": c2.number_input("Retry budget (shared pool)", 0, 1000, DEFAULTS.retry_budget, key="p_retry_budget"),
+        "max_retries_per_agent": c3.number_input("Retries per agent", 0, 100, DEFAULTS.max_retries_per_agent, key="p_retries_agent"),
+        "max_tokens_per_task": c1.number_input("Token budget", 1, 100_000_000, DEFAULTS.max_tokens_per_task, step=1000, key="p_tokens"),
+        "agent_turn_timeout_s": c2.number_input("Turn timeout (s)", 1.0, 86_400.0, DEFAULTS.agent_turn_timeout_s, key="p_turn_timeout"),
+        "pipeline_timeout_s": c3.number_input("Pipeline timeout (s)", 1.0, 86_400.0, DEFAULTS.pipeline_timeout_s, key="p_pipeline_timeout"),
+    }
+
+
+def build_payload(
+    *,
+    question: str,
+    kind: str,
+    draft: str,
+    pasted: str,
+    uploads: list[tuple[str, bytes]],
+    max_claims: int,
+    max_words: int,
+    require_citations: bool,
+    notes: str,
+    policy: dict[str, Any],
+    task_id: str = "",
+) -> dict[str, Any]:
+    """The ``Task`` payload from the form's values (0 means "no limit" for the constraints).
+    Raises ``TaskInputError`` for an unreadable upload or no source at all."""
+    sources = pasted_sources(pasted)
+    for name, data in uploads:
+        sources.append(read_upload(name, data, f"s{len(sources) + 1}"))
+    if not sources:
+        raise TaskInputError("add at least one source: paste its text or upload a file", field="sources")
+    return {
+        "id": task_id.strip() or None,
+        "kind": kind,
+        "question": question,
+        "draft": draft if kind == "check" else None,
+        "sources": [s.model_dump() for s in sources],
+        "constraints": {
+            "max_claims": max_claims or None,
+            "max_words": max_words or None,
+            "require_citations": require_citations,
+            "notes": [n.strip() for n in notes.splitlines() if n.strip()],
+        },
+        "policy": policy,
+    }
+
+
+def submit(store: Store, user: dict[str, Any]) -> None:
+    """Draw the submit page."""
+    st.title("Submit a task")
+    with st.form("submit_task", clear_on_submit=False):
+        question = st.text_area("Question", key="f_question", height=80)
+        kind = st.radio("Kind", ["answer", "check"], horizontal=True, key="f_kind", help="answer: write a cited answer from the sources. check: verify a draft against them.")
+        draft = st.text_area("Draft (check tasks only)", key="f_draft", height=120)
+        st.markdown("**Sources**")
+        pasted = st.text_area("Paste sources (separate several with a line holding only ---; a first line '# Title' names one)", key="f_pasted", height=160)
+        files = st.file_uploader("Or upload files", type=[a.lstrip(".") for a in ACCEPTED], accept_multiple_files=True, key="f_files")
+        with st.expander("Constraints"):
+            c1, c2, c3 = st.columns(3)
+            max_claims = c1.number_input("Max claims (0 = no limit)", 0, 200, 0, key="f_max_claims")
+            max_words = c2.number_input("Max words (0 = no limit)", 0, 10_000, 0, key="f_max_words")
+            require_citations = c3.checkbox("Require citations", True, key="f_require_citations")
+            notes = st.text_area("Notes (one requirement per line)", key="f_notes")
+        with st.expander("Policy", expanded=True):
+            policy = _policy_inputs()
+        task_id = st.text_input("Task id (optional)", key="f_task_id")
+        sent = st.form_submit_button("Submit", type="primary")
+    if sent:
+        try:
+            payload = build_payload(
+                question=question, kind=kind, draft=draft, pasted=pasted,
+                uploads=[(f.name, f.getvalue()) for f in files or []],
+                max_claims=int(max_claims), max_words=int(max_words), require_citations=require_citations,
+                notes=notes, policy=policy, task_id=task_id,
+            )
+            run_id = submit_task(store, user, payload)
+        except BatonError as exc:
+            st.error(f"Not submitted: {exc}")
+            return
+        st.session_state["last_submitted"] = run_id
+    last = st.session_state.get("last_submitted")
+    if last:
+        st.success(f"Queued run {last}; a worker picks it up.")
+        if st.button("Open the run", key="open_submitted"):
+            st.session_state.pop("last_submitted", None)
+            from baton.ui.main import go
+
+            go(run=last)

@@ -1,0 +1,99 @@
+"""The worker: runs queued work from the SQLite file, records events and review items, resumes
+decided items and runs whose worker died."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from baton.contracts import Decision
+from baton.policy import Policy
+from baton.worker import Worker, run_tasks
+
+
+def test_drain_runs_every_example_to_a_stop(store, example_tasks):
+    run_ids = run_tasks(store, example_tasks)
+    rows = [store.run(r) for r in run_ids]
+    assert all(r["status"] in ("finished", "waiting_review") for r in rows)
+    assert all(r["reason"] and r["claims"] >= 1 for r in rows)
+    for r in rows:
+        if r["status"] == "finished":
+            assert r["report"]["claims"] and r["report"]["answer"]
+            assert r["lease_owner"] is None and r["finished_at"]
+        else:
+            (item,) = store.items(r["id"])
+            assert (item["status"], item["reason"]) == ("pending", r["reason"])
+
+
+def test_events_record_each_node_handoff_and_status_once(store, example_tasks):
+    task = next(t for t in example_tasks if t.id == "fcgpt-r57-answer")
+    (run_id,) = run_tasks(store, [task])
+    events = store.events(run_id)
+    node_events = [(e["step"], e["node"]) for e in events if e["kind"] == "node"]
+    assert node_events == [
+        (1, "supervise"), (2, "research"), (3, "supervise"), (4, "analyze"), (5, "supervise"),
+        (6, "verify"), (7, "supervise"), (8, "write"), (9, "supervise"), (10, "finish"),
+    ]
+    handoffs = [(e["hop"], e["payload"]["recipient"]) for e in events if e["kind"] == "handoff"]
+    assert handoffs == [(1, "research"), (2, "analyze"), (3, "verify"), (4, "write")]
+    assert [e["summary"] for e in events if e["kind"] == "status"] == ["queued", "started", "finished (completed)"]
+    assert all(e["duration_ms"] is not None and e["duration_ms"] >= 0 for e in events if e["kind"] == "node")
+
+
+def test_a_decision_is_resumed_by_the_next_worker_and_applied_once(store, example_tasks):
+    task = next(t for t in example_tasks if t.id == "fcgpt-r57-answer")
+    (run_id,) = run_tasks(store, [task.model_copy(update={"policy": Policy(max_hops=2)})])
+    assert (store.run(run_id)["status"], store.run(run_id)["reason"]) == ("waiting_review", "hop_limit")
+    (item,) = store.queue()
+    store.decide(item["item_id"], Decision(action="extend", reviewer="ann", extra_hops=4))
+    Worker(store).drain()
+    row = store.run(run_id)
+    assert (row["status"], row["hops"], row["max_hops"]) == ("finished", 4, 6)
+    assert store.item(item["item_id"])["status"] == "applied"
+    kinds = [e["kind"] for e in store.events(run_id)]
+    assert kinds.count("interrupt") == 1 and kinds.count("decision") == 1
+    # nothing left to do: a second drain claims nothing and writes nothing
+    n_events = len(store.events(run_id))
+    assert Worker(store).drain() == []
+    assert len(store.events(run_id)) == n_events
+
+
+def test_a_paused_run_with_no_decision_goes_back_to_waiting(store, example_tasks):
+    task = next(t for t in example_tasks if t.id == "fcgpt-r57-answer")
+    (run_id,) = run_tasks(store, [task.model_copy(update={"policy": Policy(max_hops=1)})])
+    # force it back to queued (as if a decision row were lost) - the worker must not resume it
+    store.conn.execute("UPDATE runs SET status = 'queued' WHERE id = ?", (run_id,))
+    Worker(store).drain()
+    assert store.run(run_id)["status"] == "waiting_review"
+    assert len(store.queue()) == 1
+
+
+class _Killed(BaseException):
+    """Stands in for the process dying mid-run (not an Exception: nothing catches it)."""
+
+
+def test_a_run_whose_worker_died_resumes_from_its_last_checkpoint(store, example_tasks):
+    task = next(t for t in example_tasks if t.id == "fcgpt-r57-answer")
+    run_id = store.submit(task)
+    from baton.nodes import analyze
+
+    def dying_analyze(state, ctx):
+        raise _Killed()
+
+    first = Worker(store, nodes={"analyze": dying_analyze}, lease_seconds=0.2, worker_id="first")
+    with pytest.raises(_Killed):
+        first.run_once()
+    row = store.run(run_id)
+    assert (row["status"], row["lease_owner"]) == ("running", "first")
+    time.sleep(0.3)  # the lease expires: no heartbeat comes from a dead worker
+
+    second = Worker(store, nodes={"analyze": analyze}, worker_id="second")
+    assert second.drain() == [run_id]
+    row = store.run(run_id)
+    assert (row["status"], row["attempts"]) == ("finished", 2)
+    events = store.events(run_id)
+    assert [e["node"] for e in events if e["kind"] == "node"].count("research") == 1, "research ran before the crash and is not redone"
+    assert "resumed from checkpoint after a lost worker" in [e["summary"] for e in events]
+    steps = [(e["step"], e["node"], e["kind"]) for e in events if e["step"] is not None]
+    assert len(steps) == len(set(steps))
