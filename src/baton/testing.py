@@ -25,6 +25,7 @@ Example::
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -274,3 +275,59 @@ class FaultyChatModel(_ToolsBinding, BaseChatModel):
         if reply is not None:
             return ChatResult(generations=[ChatGeneration(message=_with_usage(reply, messages))])
         return self.inner._generate(messages, stop=stop, **kwargs)
+
+
+_PASSAGE = re.compile(r'<<<SOURCE id="(?P<sid>[^"]*)" passage="(?P<n>\d+)">>> (?P<text>.*?) <<<END SOURCE ', re.S)
+_CLAIM = re.compile(r"^- id=(?P<id>\S+) \[(?P<label>[a-z]+)\] sources=(?P<src>\[[^\]]*\]): (?P<text>.*)$", re.M)
+
+
+class CompliantResponder:
+    """A ``responder`` for ``ScriptedChatModel`` that plays a well-behaved model for baton's
+    llm engine roles, deterministically, from the prompt alone: it follows the supervisor's
+    ``suggested`` node, picks the first ``picks`` research passages, states passages verbatim
+    as claims (keeping supported ones, replacing refused ones), splits a check task's draft
+    into sentences, and writes the supported claims with their citations.
+
+    Use it to run whole tasks through ``LLMEngine`` offline (tests, ``bench/faults.py``);
+    wrap the model in ``FaultyChatModel`` to inject faults on top.
+    """
+
+    def __init__(self, picks: int = 8, claims: int = 3):
+        self.picks = picks
+        self.claims = claims
+
+    def __call__(self, messages: list[BaseMessage], tools: list[dict[str, Any]]) -> Any:
+        name = (tool_names(tools) or [""])[0]
+        system = _text_of(messages[:1])
+        user = _text_of(messages[1:])
+        if name == "SupervisorRoute":
+            m = re.search(r'"suggested": "([^"]+)"', user)
+            return {"next": m.group(1) if m else "finish", "reason": "following the plan"}
+        passages = [(int(m["n"]), m["sid"], m["text"]) for m in _PASSAGE.finditer(user)]
+        if name == "ResearchPicks":
+            return {"passages": [n for n, _, _ in passages[: self.picks]]}
+        if name == "AnalyzeClaims":
+            return self._analyze(system, user, passages)
+        if name == "WriteAnswer":
+            parts = [f"{m['text']} " + "".join(f"[{s}]" for s in json.loads(m["src"].replace("'", '"'))) for m in _CLAIM.finditer(user) if m["label"] in ("supported", "unverified")]
+            return {"answer": " ".join(parts) or "The sources do not establish an answer."}
+        raise ScriptError(f"CompliantResponder does not know the tool {name!r}")
+
+    def _analyze(self, system: str, user: str, passages: list[tuple[int, str, str]]) -> dict[str, Any]:
+        if "fact-check" in system:
+            m = re.search(r"<<<DRAFT>>>\n(.*?)\n<<<END DRAFT>>>", user, re.S)
+            from baton.text import sentences
+
+            out = [{"text": s.strip(), "passages": [n for n, _, _ in passages[:2]]} for s in sentences(m.group(1) if m else "") if len(s.split()) >= 2]
+            return {"claims": out or [{"text": (m.group(1) if m else "no draft").strip()[:300], "passages": []}]}
+        earlier = list(_CLAIM.finditer(user))
+        keep = [{"id": c["id"], "text": c["text"], "passages": []} for c in earlier if c["label"] == "supported"]
+        used = {c["text"] for c in earlier}
+        for n, _sid, text in passages:
+            if len(keep) >= self.claims:
+                break
+            if text in used or not 5 <= len(text.split()) <= 80:
+                continue
+            keep.append({"text": text, "passages": [n]})
+            used.add(text)
+        return {"claims": keep}

@@ -7,8 +7,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-ANN, ROSA, BOB = "ann", "rosa", "bob"  # reviewer, reviewer, analyst
-PASSWORDS = {ANN: "ann-secret-1", ROSA: "rosa-secret-1", BOB: "bob-secret-1"}
+from uitest_users import ANN, BOB, PASSWORDS, ROSA
 
 
 @dataclass

@@ -13,8 +13,8 @@ Order of decisions, each turn:
    finish), offered to the engine as ``suggested``; the engine's ``Route`` is validated
    against the transition table. Custom specialists (nodes the table lets ``supervise``
    hand to beyond the built-in ones, e.g. added with ``build_graph(table, nodes=...)``) run
-   once each, in name order, after the claims are verified and before ``write``; a custom
-   node marks itself done by writing ``done[name]`` (see ``plan``);
+   once each, in name order, after the claims are verified and before ``write``
+   (``supervise`` counts the handoff in ``done[name]``);
 6. a handoff to a specialist at ``max_hops``: ``review`` (``hop_limit``).
 """
 
@@ -211,7 +211,8 @@ def supervise(state: RunState, ctx: NodeContext) -> Command:
     if any(v.label == "contradicted" for v in verdicts):
         return _escalate(state, ctx, "contradicted", None)
 
-    suggested, why = plan(state, custom_specialists(ctx.table))
+    custom = custom_specialists(ctx.table)
+    suggested, why = plan(state, custom)
     if suggested == REVIEW_NODE:
         pool = sum((state.get("retries") or {}).values())
         return _escalate(state, ctx, why, f"retry pool {pool}/{policy.retry_budget}, max_retries_per_agent={policy.max_retries_per_agent}")
@@ -235,6 +236,9 @@ def supervise(state: RunState, ctx: NodeContext) -> Command:
         bad = Failure(node=NAME, kind="transition", detail=f"route to {route.next!r} is not in the table (allowed: {', '.join(options)})", hop=view.hop)
         return _escalate(state, ctx, "failure", None, [bad])
     cmd = _go(state, ctx, route.next, route.instructions, route.reason or why)
+    if cmd.goto in custom:  # a custom specialist is planned once: count the handoff
+        done = dict(state.get("done") or {})
+        cmd.update["done"] = {**done, cmd.goto: done.get(cmd.goto, 0) + 1}
     if route.next == "analyze" and state.get("claims"):
         retries = dict(state.get("retries") or {})
         if cmd.goto == "analyze":

@@ -50,15 +50,29 @@ def stem(word: str) -> str:
     return _stemmer.stemWord(word.replace("’", "'").split("'")[0] or word)
 
 
+_TERMS: dict[str, str] = {}
+_TERMS_LIMIT = 500_000
+
+
+def _term(word: str) -> str:
+    """The content term of one lower-cased word ("" for a stop word or a lone letter)."""
+    t = _TERMS.get(word)
+    if t is None:
+        t = "" if word in STOPWORDS or (len(word) < 2 and not word.isdigit()) else stem(word)
+        if len(_TERMS) > _TERMS_LIMIT:
+            _TERMS.clear()
+        _TERMS[word] = t
+    return t
+
+
+@lru_cache(maxsize=8192)
+def _content_terms(text: str) -> tuple[str, ...]:
+    return tuple(t for t in map(_term, WORD.findall(text.lower())) if t)
+
+
 def content_terms(text: str) -> list[str]:
     """Stemmed, lower-cased content terms of ``text`` (stop words dropped), in order."""
-    out = []
-    for w in WORD.findall(text):
-        lw = w.lower()
-        if lw in STOPWORDS or len(lw) < 2 and not lw.isdigit():
-            continue
-        out.append(stem(lw))
-    return out
+    return list(_content_terms(text))
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
@@ -131,7 +145,7 @@ class SourceIndex:
         for si, src in enumerate(sources):
             text = src.text
             for s, e in sentence_spans(text):
-                ordered = tuple(content_terms(text[s:e]))
+                ordered = tuple(t for t in map(_term, WORD.findall(text[s:e].lower())) if t)
                 terms = frozenset(ordered)
                 for t in terms:
                     df[t] = df.get(t, 0) + 1
