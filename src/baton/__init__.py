@@ -79,15 +79,43 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from baton.checkpoints import Store, memory_saver, open_saver
     from baton.contracts import (
-        CheckResult, Claim, ClaimEdit, Constraints, Decision, Edits, Evidence, Failure, Handoff,
-        Report, ReviewRequest, Route, Source, Task, Verdict,
+        CheckResult,
+        Claim,
+        ClaimEdit,
+        Constraints,
+        Decision,
+        Edits,
+        Evidence,
+        Failure,
+        Handoff,
+        Report,
+        ReviewRequest,
+        Route,
+        Source,
+        Task,
+        Verdict,
     )
     from baton.engines import OfflineEngine
     from baton.errors import (
-        BatonError, ConfigError, DecisionConflict, GraphValidationError, InvalidDecision,
-        NotFoundError, StepFailed, TaskInputError, TransitionError,
+        BatonError,
+        ConfigError,
+        DecisionConflict,
+        GraphValidationError,
+        InvalidDecision,
+        NotFoundError,
+        StepFailed,
+        TaskInputError,
+        TransitionError,
     )
-    from baton.graph import DEFAULT_TABLE, RunState, build_graph, default_table, draw_mermaid, initial_state, validate_table
+    from baton.graph import (
+        DEFAULT_TABLE,
+        RunState,
+        build_graph,
+        default_table,
+        draw_mermaid,
+        initial_state,
+        validate_table,
+    )
     from baton.policy import Policy
     from baton.settings import Settings
     from baton.taskfile import load_tasks

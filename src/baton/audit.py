@@ -10,7 +10,7 @@ kind            written when / payload
 ``node_start``  a node began its superstep; payload ``{"started_at", "saw"}``: the start
                 time (ISO 8601 UTC) and what it was handed (the ``Handoff`` for a specialist,
                 the run's counts for ``supervise``)
-``node_end``    the node's update was checkpointed; ``duration_ms``, ``tokens`` (tokens the
+``node``        the node's update was checkpointed; ``duration_ms``, ``tokens`` (tokens the
                 node spent), payload ``{"changed": {key: summary}, "claims": [...]}``: a
                 one-line summary of every state key it wrote, and the claims it made with
                 their citations (``source_id[start:end]``) when it wrote ``claims``
@@ -24,7 +24,7 @@ kind            written when / payload
 ==============  ===========================================================================
 
 Every row carries the run id, the superstep (``step``), the hop, the node and a one-line
-``summary``. A node's cost (``duration_ms``, ``tokens``) sits on its ``node_end`` row only, so
+``summary``. A node's cost (``duration_ms``, ``tokens``) sits on its ``node`` row only, so
 summing a run's rows never counts it twice.
 
 This module builds the rows (``update_events``) and reads them back for people
@@ -41,7 +41,7 @@ from typing import Any
 EVENT_KINDS: tuple[str, ...] = (
     "status",
     "node_start",
-    "node_end",
+    "node",
     "handoff",
     "check",
     "bound",
@@ -188,7 +188,7 @@ def update_events(
     - ``ended_at``: when it ended (default now, UTC); ``node_start`` is dated
       ``ended_at - duration_ms``.
 
-    Returns ``node_start``, ``node_end`` and, when the update holds them, ``handoff``,
+    Returns ``node_start``, ``node`` and, when the update holds them, ``handoff``,
     ``check``, ``bound`` and ``failure`` events, in that order.
     """
     hop = int(values.get("hops", 0))
@@ -206,7 +206,7 @@ def update_events(
         {**base, "kind": "node_start", "summary": f"{node} started", "payload": start_payload},
         {
             **base,
-            "kind": "node_end",
+            "kind": "node",
             "summary": _clip(what, 300) + (f" | changed: {', '.join(changed)}" if changed else ""),
             "payload": end_payload,
             "duration_ms": round(float(duration_ms), 3),

@@ -18,9 +18,10 @@ other HTTP 4xx (key, model name)  ``error``           http_4xx       no
 exception inside a node           ``error``           exception      yes
 ================================  ==================  =============  ==========
 
-``Failure.detail`` always starts with ``"<cause>: "`` so the cause survives in events, review
-items and reports. Transient causes (``TRANSIENT``) are retried after an exponential backoff
-with full jitter (``backoff_s``); the others are retried at once with the error fed back.
+``Failure.detail`` starts with ``"<cause>: "`` (except an exception inside a node, whose
+detail is its plain ``Type: message``, and the guard's own transition messages) so the cause
+survives in events, review items and reports; ``cause_of`` reads it back. Transient causes
+(``TRANSIENT``) are retried after an exponential backoff with full jitter (``backoff_s``); the others are retried at once with the error fed back.
 
 This module is a leaf: it imports only the standard library, tenacity and (lazily) openai.
 """
@@ -86,8 +87,7 @@ def classify(exc: BaseException) -> Fault:
     name = type(exc).__name__
     text = f"{name}: {exc}"
     if isinstance(exc, StepFailed):
-        cause = exc.detail.split(":", 1)[0] if ":" in exc.detail else exc.kind
-        return Fault(exc.kind, cause, exc.retryable, exc.detail)
+        return Fault(exc.kind, cause_of(exc.detail, exc.kind), exc.retryable, exc.detail)
     try:
         import openai
     except ImportError:  # pragma: no cover - openai comes with langchain-openai
@@ -132,13 +132,24 @@ def classify(exc: BaseException) -> Fault:
             return fault("invalid_output", "invalid_output", text)
     except ImportError:  # pragma: no cover
         pass
-    return fault("error", "exception", text)
+    return Fault("error", "exception", True, " ".join(text.split())[:500])
 
 
-def cause_of(detail: str) -> str:
-    """The cause prefix of a ``Failure.detail`` (``"rate_limit"`` for ``"rate_limit: ..."``)."""
+CAUSES = frozenset(
+    {"missing_output", "invalid_output", "refusal", "route", "timeout", "rate_limit", "server_error", "connection", "http_4xx", "exception", "pipeline_timeout"}
+)
+"""Every cause prefix baton writes."""
+_KIND_CAUSE = {"transition": "route", "timeout": "timeout", "invalid_output": "invalid_output", "rejected": "refusal"}
+
+
+def cause_of(detail: str, kind: str | None = None) -> str:
+    """The cause of a ``Failure``: the detail's prefix (``"rate_limit"`` for
+    ``"rate_limit: ..."``) when it is one of ``CAUSES``, else derived from ``kind``, else
+    ``"exception"`` (an exception inside a node keeps its plain ``Type: message`` detail)."""
     head = detail.split(":", 1)[0].strip()
-    return head if re.fullmatch(r"[a-z_0-9]+", head) else "exception"
+    if head in CAUSES:
+        return head
+    return _KIND_CAUSE.get(kind or "", "exception")
 
 
 def signature(kind: str, detail: str) -> str:
@@ -146,7 +157,7 @@ def signature(kind: str, detail: str) -> str:
     transient causes (an outage is one failure whichever node meets it), else the kind plus
     the detail with numbers, ids and quoted text blanked (so ``KeyError: 'c3'`` and
     ``KeyError: 'c4'`` match)."""
-    cause = cause_of(detail)
+    cause = cause_of(detail, kind)
     if cause in TRANSIENT:
         return cause
     norm = re.sub(r"'[^']*'|\"[^\"]*\"", "?", detail)

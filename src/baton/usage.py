@@ -27,6 +27,7 @@ class Meter:
         self.input_tokens = 0
         self.output_tokens = 0
         self.calls = 0
+        self.active = False  # True once the engine called a model in this turn
         self.last_activity = time.monotonic()
 
     def charge(self, usage: Mapping[str, Any] | int | None) -> int:
@@ -45,11 +46,13 @@ class Meter:
             self.input_tokens += max(0, i)
             self.output_tokens += max(0, o)
             self.calls += 1
+            self.active = True
             self.last_activity = time.monotonic()
         return n
 
     def touch(self) -> None:
         """Record that the engine did something (a call started or a reply arrived)."""
+        self.active = True
         self.last_activity = time.monotonic()
 
 

@@ -27,6 +27,7 @@ from typing import Any
 from langgraph.types import Command
 
 from baton.checkpoints import Store, open_saver
+from baton.checkpoints.ledger import START, Ledger
 from baton.contracts import Report, ReviewRequest, Task
 from baton.graph import build_graph, initial_state
 from baton.graph.state import claims_of, report_of, verdicts_of
@@ -103,6 +104,7 @@ class Worker:
         self.store = store if isinstance(store, Store) else Store(store)
         self.lease_seconds = float(lease_seconds)
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
+        self.ledger = Ledger(self.store)
         self.saver = open_saver(self.store.path)
         self.graph = build_graph(table, nodes=nodes, engine=engine, verifier=verifier, checkpointer=self.saver)
         self.on_event = on_event
@@ -172,19 +174,23 @@ class Worker:
         if not snap.values:
             task = self.store.task(run_id)
             graph_input: Any = initial_state(task)
-            self._emit(run_id, step=None, node="", kind="status", summary="started")
+            self._started(run_id)
         elif snap.interrupts:
-            pending = self.store.decided_unapplied(run_id)
+            pending = self._pending_decision(run_id, {i.id for i in snap.interrupts})
             if pending is None:
                 self._stop_at_interrupt(run_id, snap)
                 return
             resume_item, interrupt_id, decision = pending
             graph_input = Command(resume={interrupt_id: decision.model_dump(mode="json")})
         elif not snap.next:
+            self._backfill(run_id, cfg)
+            self._pending_decision(run_id, set())
             self._finish(run_id, snap)
             return
         else:
             graph_input = None
+            self._backfill(run_id, cfg)
+            self._pending_decision(run_id, set())  # a decision applied before the crash
             self._emit(run_id, step=snap.metadata.get("step"), node="", kind="status", summary="resumed from checkpoint after a lost worker")
 
         buffered: list[tuple[str, dict[str, Any], float]] = []
@@ -199,8 +205,11 @@ class Worker:
                 continue
             step = chunk["metadata"].get("step")
             values = chunk["values"]
+            checkpoint_id = chunk["config"]["configurable"]["checkpoint_id"]
             for node, update, ms in buffered:
                 self._record_update(run_id, step, node, update, ms, values)
+                self._record_bounds(run_id, step, node, update, values)
+                self.ledger.mark(run_id, node, checkpoint_id, "events", self.worker_id)
                 if node == "review" and resume_item:
                     self.store.mark_applied(resume_item)
                     resume_item = None
@@ -228,6 +237,59 @@ class Worker:
 
         tokens = audit.token_delta(update, tokens_recorded(self.store, run_id)) if "tokens" in update else None
         self._emit(run_id, *audit.update_events(step, node, update, values, duration_ms=ms, tokens=tokens))
+
+    # -- crash recovery and bounds (effects ledger, see baton.checkpoints.ledger) -----------
+
+    def _started(self, run_id: str) -> None:
+        """The ``started`` event, exactly once per run (claimed in the ledger in the same
+        transaction, so a worker killed before the first checkpoint cannot make it twice)."""
+        event = {"step": None, "node": "", "kind": "status", "summary": "started"}
+        if self.ledger.write_once(run_id, "", START, "started", lambda: self.store.add_event(run_id, **event), self.worker_id) and self.on_event:
+            self.on_event({"run_id": run_id, **event})
+
+    def _pending_decision(self, run_id: str, interrupt_ids: set[str]) -> tuple[str, str, Any] | None:
+        """The decided, unapplied review item for one of ``interrupt_ids``. A decided item whose
+        interrupt is no longer pending was applied by a worker that died before marking it:
+        it is marked applied now, so it can never be replayed onto a later interrupt."""
+        while True:
+            pending = self.store.decided_unapplied(run_id)
+            if pending is None or pending[1] in interrupt_ids:
+                return pending
+            log.warning("run %s: review item %s was applied before a crash; marking it applied", run_id, pending[0])
+            self.store.mark_applied(pending[0])
+
+    def _record_bounds(self, run_id: str, step: int | None, node: str, update: Mapping[str, Any], values: Mapping[str, Any]) -> None:
+        """A ``bound`` event for the bounds in ``update["bounds"]`` (token alert, budget,
+        circuit breaker, pipeline timeout) unless the audit trail already wrote one for this
+        node update (a review request that names its bound)."""
+        bounds = [str(b) for b in (update.get("bounds") or [])]
+        review = update.get("review")
+        if not bounds or (review is not None and (getattr(review, "bound", None) or (isinstance(review, Mapping) and review.get("bound")))):
+            return
+        self._emit(run_id, step=step, node=node, kind="bound", hop=int(values.get("hops", 0)), summary="; ".join(bounds)[:400], payload={"bounds": bounds, "tokens": values.get("tokens"), "elapsed_s": values.get("elapsed_s")})
+
+    def _backfill(self, run_id: str, cfg: dict[str, Any]) -> int:
+        """Record the events of every checkpoint the effects ledger has no mark for (a worker
+        died between saving a checkpoint and recording it). Returns the node updates recorded."""
+        history = list(self.graph.get_state_history(cfg))  # newest first
+        child_of = {s.parent_config["configurable"]["checkpoint_id"]: s for s in history if s.parent_config}
+        n = 0
+        for snap in reversed(history):
+            child = child_of.get(snap.config["configurable"]["checkpoint_id"])
+            if child is None:
+                continue
+            checkpoint_id = child.config["configurable"]["checkpoint_id"]
+            for task in snap.tasks:
+                if task.name.startswith("__") or not isinstance(task.result, Mapping):
+                    continue
+                if self.ledger.done(run_id, task.name, checkpoint_id, "events"):
+                    continue
+                step = child.metadata.get("step")
+                self._record_update(run_id, step, task.name, task.result, 0.0, child.values)
+                self._record_bounds(run_id, step, task.name, task.result, child.values)
+                self.ledger.mark(run_id, task.name, checkpoint_id, "events", self.worker_id)
+                n += 1
+        return n
 
     def _stop_at_interrupt(self, run_id: str, snap: Any) -> None:
         reason = None

@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import pytest
-
 from uitest_users import ANN, BOB, PASSWORDS, ROSA
 
 

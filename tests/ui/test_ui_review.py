@@ -4,11 +4,11 @@ action, and the refusals (wrong role, item already decided)."""
 from __future__ import annotations
 
 import pytest
+from uitest_users import ANN, BOB, PASSWORDS, ROSA
 
 from baton.checkpoints import Store
 from baton.contracts import Decision
 from baton.worker import Worker
-from uitest_users import ANN, BOB, PASSWORDS, ROSA
 
 
 def _all_text(at) -> str:
@@ -43,7 +43,7 @@ def test_sign_in_refuses_a_wrong_password_and_admits_the_right_one(make_app, ui_
     at.text_input(key="sign_in_password").input("not-the-password")
     at.button[0].click().run()
     assert [e.value for e in at.error] == ["Unknown name or wrong password."]
-    assert at.session_state["user_name"] if "user_name" in at.session_state else None is None
+    assert "user_name" not in at.session_state
 
     at.text_input(key="sign_in_password").input(PASSWORDS[ANN])
     at.button[0].click().run()

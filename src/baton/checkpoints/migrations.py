@@ -106,3 +106,25 @@ def m001_initial(db: Database) -> None:
         if_not_exists=True,
     )
     db["events"].create_index(["run_id", "step", "node", "kind"], unique=True, if_not_exists=True)
+
+
+@migrations()
+def m003_effects(db: Database) -> None:
+    """The effects ledger (``baton.checkpoints.ledger``): one row per side effect a worker
+    completed, unique per ``(run_id, node, checkpoint_id, effect)``."""
+    db["effects"].create(
+        {
+            "id": int,
+            "run_id": str,
+            "node": str,  # the node whose checkpoint caused the effect ("" for the worker itself)
+            "checkpoint_id": str,  # LangGraph checkpoint id (or "start" before the first one)
+            "effect": str,  # events | started | review_item | report | decision_applied
+            "worker_id": str,
+            "created_at": str,
+        },
+        pk="id",
+        foreign_keys=[("run_id", "runs", "id")],
+        not_null={"run_id", "node", "checkpoint_id", "effect"},
+        if_not_exists=True,
+    )
+    db["effects"].create_index(["run_id", "node", "checkpoint_id", "effect"], unique=True, if_not_exists=True)

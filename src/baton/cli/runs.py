@@ -150,6 +150,8 @@ def decide(
     as_json: JsonOpt = False,
 ) -> None:
     """Decide a pending review item. The run resumes in a worker. Exit 3 when already decided."""
+    from pydantic import ValidationError
+
     from baton.contracts import Decision, Edits
     from baton.errors import TaskInputError
 
@@ -163,13 +165,13 @@ def decide(
             edits = Edits.model_validate_json(edit.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError) as exc:
             raise TaskInputError(f"cannot read {edit}: {exc}", field="edit") from None
-        except Exception as exc:  # pydantic ValidationError
-            raise TaskInputError(f"invalid edits in {edit}: {exc}", field="edit") from None
+        except ValidationError as exc:
+            raise TaskInputError(f"invalid edits in {edit}: {exc.errors()[0]['msg']}", field="edit") from None
     try:
         decision = Decision(action=action, reviewer=reviewer, note=note, edits=edits, target=send_back, extra_hops=extend)
-    except Exception as exc:
-        errs = getattr(exc, "errors", lambda: [{"msg": str(exc), "loc": ()}])()
-        raise TaskInputError(errs[0]["msg"].removeprefix("Value error, "), field=".".join(map(str, errs[0]["loc"])) or "decision") from None
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        raise TaskInputError(err["msg"].removeprefix("Value error, "), field=".".join(map(str, err["loc"])) or "decision") from None
     item = _store(db).decide(item_id, decision)
     out = {"item_id": item["id"], "run_id": item["run_id"], "action": item["action"], "reviewer": item["decided_by"], "decided_at": item["decided_at"]}
     typer.echo(json.dumps(out) if as_json else f"{action} recorded for item {item_id} (run {item['run_id']}); a worker resumes the run")

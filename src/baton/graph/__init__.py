@@ -3,7 +3,14 @@
 from baton.graph.build import build_graph, default_nodes
 from baton.graph.guard import NodeFn, guard
 from baton.graph.state import NodeContext, RunState, initial_state
-from baton.graph.table import DEFAULT_TABLE, SPECIALISTS, Table, default_table, draw_mermaid, validate_table
+from baton.graph.table import (
+    DEFAULT_TABLE,
+    SPECIALISTS,
+    Table,
+    default_table,
+    draw_mermaid,
+    validate_table,
+)
 
 __all__ = [
     "DEFAULT_TABLE",

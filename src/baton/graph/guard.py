@@ -5,12 +5,31 @@ undeclared node runs, and a goto to an unknown name ends the run quietly. The gu
 every goto against the table; a goto outside it is a ``TransitionError``, recorded as a
 ``Failure(kind="transition")`` and sent down the node's failure path (to ``supervise``,
 which retries or escalates, or to ``review``). An exception inside a node becomes a
-``Failure(kind="error")`` the same way. LangGraph's own control-flow exceptions (the
-``interrupt()`` pause) pass through untouched.
+``Failure(kind="error")`` the same way (classified by ``baton.faults.classify``: an HTTP 429
+from the model client is ``error``/``rate_limit``, a client timeout is ``timeout``...).
+LangGraph's own control-flow exceptions (the ``interrupt()`` pause) pass through untouched,
+and so does ``ScriptError`` (a broken test script is not a run failure).
+
+The guard also keeps the run's accounts (every node but ``review``):
+
+- **turn and idle timeouts**: the node runs in a worker thread; past
+  ``policy.agent_turn_timeout_s`` of wall clock, or, once the engine has called a model,
+  ``policy.idle_timeout_s`` with no sign of life from it (a model call starting or a reply
+  arriving, ``baton.usage.touch``),
+  the turn is abandoned and recorded as ``Failure(kind="timeout")`` (detail ``timeout: ...``).
+  The abandoned thread's result is discarded (nodes only act through their returned update).
+- **tokens**: the turn's ``baton.usage.Meter`` is added to ``tokens``; crossing
+  ``policy.token_alert_fraction`` of the budget appends a ``bounds`` entry (the worker writes
+  it as a ``bound`` event);
+- **time**: the turn's seconds are added to ``elapsed_s`` (``supervise`` compares it with
+  ``policy.pipeline_timeout_s``).
 """
 
 from __future__ import annotations
 
+import contextvars
+import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -19,9 +38,12 @@ from langgraph.graph import END
 from langgraph.types import Command
 
 from baton.contracts import Failure
-from baton.errors import InvalidDecision, StepFailed, TransitionError
-from baton.graph.state import NodeContext, RunState
-from baton.graph.table import END_NODE, failure_target
+from baton.errors import InvalidDecision, ScriptError, StepFailed, TransitionError
+from baton.faults import classify, fault
+from baton.graph.state import NodeContext, RunState, policy_of
+from baton.graph.table import END_NODE, REVIEW_NODE, failure_target
+from baton.policy import Policy
+from baton.usage import Meter, metered
 
 NodeFn = Callable[[RunState, NodeContext], "Command | dict[str, Any]"]
 """A node: ``fn(state, ctx) -> Command | dict``. A dict is a state update whose goto is the
@@ -41,6 +63,61 @@ def _goto_list(goto: Any) -> list[str]:
     return [getattr(goto, "node", repr(goto))]
 
 
+class _TurnTimeout(Exception):
+    pass
+
+
+def _turn(fn: NodeFn, state: RunState, ctx: NodeContext, meter: Meter, policy: Policy) -> Any:
+    """Run ``fn(state, ctx)`` in a daemon thread (same context variables) and wait for it
+    under the turn and idle timeouts. Raises what ``fn`` raises, or ``StepFailed(timeout)``."""
+    box: dict[str, Any] = {}
+    done = threading.Event()
+
+    def target() -> None:
+        try:
+            with metered(meter):
+                box["result"] = fn(state, ctx)
+        except BaseException as exc:  # noqa: BLE001 - handed to the waiting thread
+            box["error"] = exc
+        finally:
+            done.set()
+
+    context = contextvars.copy_context()
+    started = meter.last_activity = time.monotonic()
+    thread = threading.Thread(target=context.run, args=(target,), daemon=True, name=f"baton-{ctx.name}")
+    thread.start()
+    turn_s, idle_s = policy.agent_turn_timeout_s, policy.idle_timeout_s
+    while not done.is_set():
+        now = time.monotonic()
+        if now - started >= turn_s:
+            raise fault("timeout", "timeout", f"{ctx.name} turn took longer than agent_turn_timeout_s={turn_s:g}").step_failed()
+        if meter.active and now - meter.last_activity >= idle_s:
+            raise fault("timeout", "timeout", f"{ctx.name} was idle longer than idle_timeout_s={idle_s:g} (no model reply)").step_failed()
+        wake = min(started + turn_s, meter.last_activity + idle_s) if meter.active else started + turn_s
+        done.wait(max(0.001, min(wake - now, 0.25)))
+    if "error" in box:
+        raise box["error"]
+    return box.get("result")
+
+
+def _account(state: RunState, cmd: Command, meter: Meter, seconds: float) -> None:
+    """Charge the turn's tokens and seconds to the run (see the module docstring)."""
+    update = cmd.update
+    if not isinstance(update, dict):
+        return
+    update["elapsed_s"] = round(float(state.get("elapsed_s") or 0.0) + seconds, 6)
+    if meter.tokens <= 0:
+        return
+    policy = policy_of(state)
+    before = int(state.get("tokens", 0))
+    after = before + meter.tokens
+    update["tokens"] = after
+    alert_at = policy.token_alert_fraction * policy.max_tokens_per_task
+    if before < alert_at <= after:
+        note = f"token_alert: {after} of {policy.max_tokens_per_task} tokens used ({after / policy.max_tokens_per_task:.0%}; alert at {policy.token_alert_fraction:.0%})"
+        update["bounds"] = [*update.get("bounds", []), note]
+
+
 def guard(fn: NodeFn, ctx: NodeContext) -> Callable[[RunState], Command]:
     """Wrap ``fn`` so that its result always follows ``ctx.table``."""
     allowed = frozenset(ctx.table[ctx.name])
@@ -55,15 +132,26 @@ def guard(fn: NodeFn, ctx: NodeContext) -> Callable[[RunState], Command]:
             update={"failures": [failure], "pending_failure": failure, "trace": [f"{ctx.name}: {kind}: {detail}"]},
         )
 
+    timed = ctx.name != REVIEW_NODE  # the human gate is never on the clock
+
     def run(state: RunState) -> Command:
+        meter = Meter()
+        started = time.monotonic()
+        cmd = checked(state, meter)
+        if timed:
+            _account(state, cmd, meter, time.monotonic() - started)
+        return cmd
+
+    def checked(state: RunState, meter: Meter) -> Command:
         try:
-            result = fn(state, ctx)
-        except (GraphBubbleUp, InvalidDecision):
-            raise  # interrupt() and other LangGraph control flow; a bad resume value
+            result = _turn(fn, state, ctx, meter, policy_of(state)) if timed else fn(state, ctx)
+        except (GraphBubbleUp, InvalidDecision, ScriptError):
+            raise  # interrupt() and other LangGraph control flow; a bad resume value; a broken test script
         except StepFailed as exc:
             return fail(state, exc.kind, exc.detail, exc.retryable)
         except Exception as exc:  # noqa: BLE001 - every node error becomes a recorded Failure
-            return fail(state, "error", f"{type(exc).__name__}: {exc}")
+            f = classify(exc)
+            return fail(state, f.kind, f.detail, f.retryable)
 
         if isinstance(result, Command):
             update, targets = result.update, _goto_list(result.goto)

@@ -9,7 +9,7 @@ human gate) may go back to ``supervise`` or end at ``finish``; ``finish`` ends t
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Mapping, Iterable
+from collections.abc import Iterable, Mapping
 
 from baton.errors import GraphValidationError
 

@@ -6,7 +6,15 @@ from __future__ import annotations
 from langgraph.types import Command
 
 from baton.errors import StepFailed
-from baton.graph.state import NodeContext, RunState, claims_of, handoff_of, passages_of, task_of, verdicts_of
+from baton.graph.state import (
+    NodeContext,
+    RunState,
+    claims_of,
+    handoff_of,
+    passages_of,
+    task_of,
+    verdicts_of,
+)
 from baton.nodes._common import invalid_citations, mark_done
 
 

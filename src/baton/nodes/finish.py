@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from baton.contracts import Report
 from baton.engines.offline import compose_answer
-from baton.graph.state import NodeContext, RunState, claims_of, decisions_of, failures_of, task_of, verdicts_of
+from baton.graph.state import (
+    NodeContext,
+    RunState,
+    claims_of,
+    decisions_of,
+    failures_of,
+    task_of,
+    verdicts_of,
+)
 
 
 def finish(state: RunState, ctx: NodeContext) -> dict:

@@ -3,15 +3,26 @@ hands the work to one specialist at a time as a ``Handoff``.
 
 Order of decisions, each turn:
 
-1. a pending failure: retry its node (with the error fed back) while the shared retry pool
-   allows, else escalate to ``review`` (reason ``failure``);
+0. the run's bounds: tokens past the budget: ``review`` (``budget_exceeded``); node time past
+   ``policy.pipeline_timeout_s``: ``review`` (``failure``, a ``timeout`` Failure). Each such
+   review grants one more budget (``token_allowance`` / ``time_allowance``), so every further
+   budget's worth of work needs a human;
+1. a pending failure: the circuit breaker first (the same failure signature met by two nodes
+   escalates at once, ``baton.faults.signature``); else retry its node with the error fed
+   back while the shared retry pool allows (after an exponential backoff with jitter for
+   transient causes: timeout, rate_limit, server_error, connection), else escalate to
+   ``review`` (reason ``failure``);
 2. a reviewer's ``send_back``: hand the work to that node with the reviewer's note (the
    reviewer authorised it, so it is made even at the hop ceiling);
-3. tokens past ``policy.max_tokens_per_task``: ``review`` (``budget_exceeded``);
+3. (tokens: see 0);
 4. a contradicted claim: ``review`` (``contradicted``);
 5. otherwise the plan (research -> analyze -> verify -> revise while refused -> write ->
    finish), offered to the engine as ``suggested``; the engine's ``Route`` is validated
-   against the transition table. Custom specialists (nodes the table lets ``supervise``
+   against the transition table and the supervisor's gates (``gate``: no ``finish`` or
+   ``review`` the plan does not call for, no ``write`` or ``finish`` while a claim lacks a
+   verdict), so nothing a source says can change routing or skip verification. A refused or
+   failed route is a recorded ``Failure`` and is asked again with the error fed back, from
+   the same pool; when the pool is spent the run escalates. Custom specialists (nodes the table lets ``supervise``
    hand to beyond the built-in ones, e.g. added with ``build_graph(table, nodes=...)``) run
    once each, in name order, after the claims are verified and before ``write``
    (``supervise`` counts the handoff in ``done[name]``);
@@ -20,10 +31,14 @@ Order of decisions, each turn:
 
 from __future__ import annotations
 
+from langgraph.errors import GraphBubbleUp
 from langgraph.types import Command
 
+from baton import faults
 from baton.contracts import Failure, Handoff, ReviewRequest, Route
 from baton.engines.base import SupervisorView
+from baton.errors import InvalidDecision, ScriptError
+from baton.faults import MAX_BACKOFF_S, TRANSIENT, backoff_s, cause_of, classify, fault, signature
 from baton.graph.state import (
     NodeContext,
     RunState,
@@ -186,26 +201,18 @@ def supervise(state: RunState, ctx: NodeContext) -> Command:
     task = task_of(state)
     policy = policy_of(state)
 
+    bound = _over_budget(state, ctx)
+    if bound is not None:
+        return bound
+
     failure = pending_failure_of(state)
     if failure is not None:
-        if failure.retryable and failure.node in ctx.table[NAME] and _can_retry(state, failure.node):
-            retries = dict(state.get("retries") or {})
-            retries[failure.node] = retries.get(failure.node, 0) + 1
-            cmd = _go(state, ctx, failure.node, f"{INSTRUCTIONS.get(failure.node, '')} Your previous attempt failed: {failure.detail}".strip(), f"retry {retries[failure.node]} after {failure.kind}")
-            if cmd.goto == failure.node:
-                cmd.update["retries"] = retries
-            return cmd
-        pool = sum((state.get("retries") or {}).values())
-        return _escalate(state, ctx, "failure", f"retry pool {pool}/{policy.retry_budget} used" if failure.retryable else None)
+        return _on_failure(state, ctx, failure)
 
     directive = directive_of(state)
     if directive is not None:
         # The reviewer authorised this handoff: it is made even at the hop ceiling.
         return _handoff(state, directive.next, directive.instructions, "sent back by reviewer")
-
-    tokens = int(state.get("tokens", 0))
-    if tokens > policy.max_tokens_per_task:
-        return _escalate(state, ctx, "budget_exceeded", f"max_tokens_per_task={policy.max_tokens_per_task} (used {tokens})")
 
     verdicts = verdicts_of(state)
     if any(v.label == "contradicted" for v in verdicts):
@@ -231,11 +238,11 @@ def supervise(state: RunState, ctx: NodeContext) -> Command:
         answer_written=bool(state.get("answer")),
         notes=list(state.get("guidance") or []),
     )
-    route: Route = ctx.engine.route(task, view)
-    if route.next not in ctx.table[NAME]:
-        bad = Failure(node=NAME, kind="transition", detail=f"route to {route.next!r} is not in the table (allowed: {', '.join(options)})", hop=view.hop)
-        return _escalate(state, ctx, "failure", None, [bad])
+    route, refused, extra = _choose_route(state, ctx, task, view, why)
+    if route is None:
+        return refused
     cmd = _go(state, ctx, route.next, route.instructions, route.reason or why)
+    _merge(cmd, extra)
     if cmd.goto in custom:  # a custom specialist is planned once: count the handoff
         done = dict(state.get("done") or {})
         cmd.update["done"] = {**done, cmd.goto: done.get(cmd.goto, 0) + 1}
@@ -248,3 +255,156 @@ def supervise(state: RunState, ctx: NodeContext) -> Command:
     return cmd
 
 
+
+
+# -- bounds, failures and the route gate (see the module docstring, steps 0, 1 and 5) -------
+
+
+def _merge(cmd: Command, extra: dict) -> Command:
+    """Add ``extra`` to ``cmd``'s update (lists of append-only keys are concatenated)."""
+    for key, value in extra.items():
+        if key in ("failures", "trace", "bounds") and key in cmd.update:
+            cmd.update[key] = list(value) + list(cmd.update[key])
+        else:
+            cmd.update[key] = value
+    return cmd
+
+
+def _over_budget(state: RunState, ctx: NodeContext) -> Command | None:
+    """Step 0: the token budget and the pipeline timeout."""
+    policy = policy_of(state)
+    tokens = int(state.get("tokens", 0))
+    allowance = int(state.get("token_allowance") or policy.max_tokens_per_task)
+    if tokens > allowance:
+        bound = f"max_tokens_per_task={policy.max_tokens_per_task} (used {tokens})"
+        cmd = _escalate(state, ctx, "budget_exceeded", bound)
+        return _merge(cmd, {"token_allowance": tokens + policy.max_tokens_per_task, "bounds": [f"budget_exceeded: {tokens} tokens used, budget {allowance}"]})
+    elapsed = float(state.get("elapsed_s") or 0.0)
+    limit = float(state.get("time_allowance") or policy.pipeline_timeout_s)
+    if elapsed > limit:
+        late = Failure(node=NAME, kind="timeout", detail=f"pipeline_timeout: node turns took {elapsed:.1f} s, limit {limit:.1f} s", hop=int(state.get("hops", 0)))
+        cmd = _escalate(state, ctx, "failure", f"pipeline_timeout_s={policy.pipeline_timeout_s:g}", [late])
+        return _merge(cmd, {"time_allowance": elapsed + policy.pipeline_timeout_s, "bounds": [f"pipeline_timeout: {elapsed:.1f} s of node time, limit {limit:.1f} s"]})
+    return None
+
+
+def _register(state: RunState, failures: list[Failure]) -> tuple[dict[str, list[str]], tuple[str, list[str]] | None]:
+    """Record ``failures`` in the error registry. Returns the new registry and, when a
+    signature has now been met by two or more nodes, ``(signature, nodes)`` (the breaker trips)."""
+    registry = {k: list(v) for k, v in (state.get("error_registry") or {}).items()}
+    tripped = None
+    for f in failures:
+        sig = signature(f.kind, f.detail)
+        nodes = registry.setdefault(sig, [])
+        if f.node not in nodes:
+            nodes.append(f.node)
+        if len(nodes) >= 2 and tripped is None:
+            tripped = (sig, sorted(nodes))
+    return registry, tripped
+
+
+def _breaker(state: RunState, ctx: NodeContext, registry: dict, tripped: tuple[str, list[str]], extra: list[Failure] | None = None) -> Command:
+    sig, nodes = tripped
+    what = sig.split("|", 1)[0]
+    bound = f"circuit breaker: the same failure ({what}) met by {', '.join(nodes)}"
+    cmd = _escalate(state, ctx, "failure", bound, extra)
+    return _merge(cmd, {"error_registry": registry, "bounds": [bound]})
+
+
+def _backoff(state: RunState, failure: Failure, attempt: int) -> float:
+    """Sleep before a retry when the cause is transient; returns the seconds waited."""
+    if cause_of(failure.detail, failure.kind) not in TRANSIENT:
+        return 0.0
+    policy = policy_of(state)
+    wait = backoff_s(policy.retry_backoff_base_s, attempt, cap_s=min(MAX_BACKOFF_S, policy.agent_turn_timeout_s / 2))
+    if wait > 0:
+        faults.sleep(wait)
+    return wait
+
+
+def _on_failure(state: RunState, ctx: NodeContext, failure: Failure) -> Command:
+    """Step 1: the circuit breaker, then a retry from the shared pool, else review."""
+    policy = policy_of(state)
+    registry, tripped = _register(state, [failure])
+    if tripped is not None:
+        return _breaker(state, ctx, registry, tripped)
+    if failure.retryable and failure.node in ctx.table[NAME] and _can_retry(state, failure.node):
+        retries = dict(state.get("retries") or {})
+        retries[failure.node] = retries.get(failure.node, 0) + 1
+        wait = _backoff(state, failure, retries[failure.node])
+        why = f"retry {retries[failure.node]} after {failure.kind}" + (f"; backoff {wait:.2f} s" if wait else "")
+        cmd = _go(state, ctx, failure.node, f"{INSTRUCTIONS.get(failure.node, '')} Your previous attempt failed: {failure.detail}".strip(), why)
+        if cmd.goto == failure.node:
+            cmd.update["retries"] = retries
+        cmd.update["error_registry"] = registry
+        return cmd
+    pool = sum((state.get("retries") or {}).values())
+    cmd = _escalate(state, ctx, "failure", f"retry pool {pool}/{policy.retry_budget} used" if failure.retryable else None)
+    cmd.update["error_registry"] = registry
+    return cmd
+
+
+def gate(state: RunState, target: str, suggested: str) -> str | None:
+    """Why the supervisor refuses a route to ``target`` the table allows (None: accepted).
+
+    The model may reorder work but never skip verification or end the run early: ``finish``
+    and ``review`` only when the plan calls for them; ``write`` and ``verify`` only with
+    claims, and ``write`` only when every claim has a verdict."""
+    claims = claims_of(state)
+    judged = {v.claim_id for v in verdicts_of(state)}
+    unverified = [c.id for c in claims if c.id not in judged]
+    if target == END_NODE and suggested != END_NODE:
+        return f"finish refused: the run is not done (next step: {suggested})"
+    if target == REVIEW_NODE and suggested != REVIEW_NODE:
+        return "review refused: escalation follows the policy, not the model"
+    if target in ("write", "verify") and not claims:
+        return f"{target} refused: there is no claim yet"
+    if target == "write" and unverified:
+        return f"write refused: claims without a verdict: {unverified[:10]}"
+    return None
+
+
+def _choose_route(state: RunState, ctx: NodeContext, task, view: SupervisorView, why: str) -> tuple[Route | None, Command | None, dict]:
+    """Step 5: ask the engine, validate the route (table, then ``gate``); a refused route or a
+    failed call is a ``Failure`` and is asked again with the error fed back, drawing on the
+    shared pool (``retries["supervise"]``). Returns ``(route, None, extra_update)`` or
+    ``(None, escalation, {})``."""
+    policy = policy_of(state)
+    retries = dict(state.get("retries") or {})
+    failures: list[Failure] = []
+    registry = state.get("error_registry") or {}
+    notes: list[str] = []
+    while True:
+        asked = view if not notes else view.model_copy(update={"notes": [*view.notes, *notes]})
+        try:
+            route: Route | None = ctx.engine.route(task, asked)
+            problem = None
+            if route.next not in ctx.table[NAME]:
+                problem = fault("transition", "route", f"route to {route.next!r} is not in the table (allowed: {', '.join(view.options)})")
+            else:
+                refusal = gate(state, route.next, view.suggested)
+                if refusal is not None:
+                    problem = fault("transition", "route", refusal)
+        except (GraphBubbleUp, ScriptError, InvalidDecision):
+            raise
+        except Exception as exc:  # noqa: BLE001 - classified into a recorded Failure
+            route, problem = None, classify(exc)
+        if problem is None:
+            extra: dict = {}
+            if failures:
+                extra = {"failures": failures, "retries": retries, "error_registry": registry, "trace": [f"supervise: {f.kind}: {f.detail}" for f in failures]}
+            return route, None, extra
+        failure = Failure(node=NAME, kind=problem.kind, detail=problem.detail, hop=view.hop, retryable=problem.retryable)
+        failures.append(failure)
+        registry, tripped = _register({**state, "error_registry": registry}, [failure])
+        trace = [f"supervise: {f.kind}: {f.detail}" for f in failures]
+        if tripped is not None:
+            cmd = _breaker({**state, "retries": retries}, ctx, registry, tripped, failures)
+            return None, _merge(cmd, {"retries": retries, "trace": trace}), {}
+        if not problem.retryable or not _can_retry({**state, "retries": retries}, NAME):
+            pool = sum(retries.values())
+            cmd = _escalate({**state, "retries": retries}, ctx, "failure", f"retry pool {pool}/{policy.retry_budget} used" if problem.retryable else None, failures)
+            return None, _merge(cmd, {"retries": retries, "error_registry": registry, "trace": trace}), {}
+        retries[NAME] = retries.get(NAME, 0) + 1
+        _backoff(state, failure, retries[NAME])
+        notes = [f"Your previous route was refused: {problem.detail}. Choose one of {view.options}; the plan suggests {view.suggested}."]

@@ -15,6 +15,7 @@ from typing import Any
 import streamlit as st
 
 from baton.checkpoints.users import ROLES, Users
+from baton.ui.render import escape_markdown
 
 SESSION_KEY = "user_name"
 
@@ -62,7 +63,7 @@ def _oidc(users: Users) -> dict[str, Any] | None:
     name = st.user.get("email") or st.user.get("name") or ""
     user = users.find(str(name))
     if user is None:
-        st.error(f"{name} signed in, but is not a baton user. Ask an administrator to run: baton users add {name} --role analyst|reviewer --oidc")
+        st.error(escape_markdown(f"{name} signed in, but is not a baton user. Ask an administrator to run: baton users add {name} --role analyst|reviewer --oidc"))
         st.button("Sign out", on_click=st.logout)
         return None
     if st.session_state.get(SESSION_KEY) != user["name"]:

@@ -9,7 +9,7 @@ from typing import Any
 import streamlit as st
 
 from baton.contracts import Claim, Evidence, Source, Verdict
-from baton.ui.render import badge_html, escape_text, highlight_html, text_html
+from baton.ui.render import badge_html, block, escape_text, highlight_html, text_html
 
 
 def as_models(cls: type, values: Iterable[Any] | None) -> list[Any]:
@@ -34,8 +34,10 @@ def claim_block(claim: Claim, verdict: Verdict | None, sources: Mapping[str, Sou
     left, right = st.columns([2, 3])
     with left:
         st.markdown(
-            badge_html(verdict.label if verdict else None, verdict.confidence if verdict else None)
-            + f' <code>{escape_text(claim.id)}</code> <small>by {escape_text(claim.author)}</small>',
+            block(
+                badge_html(verdict.label if verdict else None, verdict.confidence if verdict else None)
+                + f" <code>{escape_text(claim.id)}</code> <small>by {escape_text(claim.author)}</small>"
+            ),
             unsafe_allow_html=True,
         )
         st.markdown(text_html(claim.text), unsafe_allow_html=True)
@@ -53,7 +55,7 @@ def claim_block(claim: Claim, verdict: Verdict | None, sources: Mapping[str, Sou
         for sid, spans in evidence_by_source(evidence).items():
             src = sources.get(sid)
             title = f"{sid}" + (f": {src.title}" if src and src.title else "")
-            st.markdown(f"<small><b>{escape_text(title)}</b></small>", unsafe_allow_html=True)
+            st.markdown(block(f"<small><b>{escape_text(title)}</b></small>"), unsafe_allow_html=True)
             if src is None:
                 for ev in spans:
                     st.markdown(text_html(ev.text), unsafe_allow_html=True)

@@ -33,7 +33,7 @@ def streamlit_command(port: int, host: str = "127.0.0.1") -> list[str]:
         sys.executable, "-m", "streamlit", "run", str(APP_PATH),
         "--server.address", host, "--server.port", str(port), "--server.headless", "true",
         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
-        "--client.toolbarMode", "minimal",
+        "--client.toolbarMode", "minimal", "--logger.level", "warning",
     ]
 
 

@@ -19,6 +19,7 @@ from baton.checkpoints import Store
 from baton.settings import Settings
 from baton.ui import auth
 from baton.ui.actions import is_reviewer
+from baton.ui.render import escape_markdown
 
 PAGES = {"submit": "Submit", "runs": "Runs", "queue": "Review queue"}
 
@@ -38,7 +39,7 @@ def flash(message: str | None = None) -> None:
         return
     msg = st.session_state.pop("flash", None)
     if msg:
-        st.success(msg)
+        st.success(escape_markdown(msg))
 
 
 def current_route(user: dict) -> tuple[str, str | None]:
@@ -57,7 +58,7 @@ def current_route(user: dict) -> tuple[str, str | None]:
 def _sidebar(user: dict, page: str, db: str) -> None:
     with st.sidebar:
         st.markdown("### baton")
-        st.caption(f"Signed in as **{user['name']}** ({user['role']})")
+        st.caption(f"Signed in as **{escape_markdown(user['name'])}** ({user['role']})")
         for key, label in PAGES.items():
             if key == "queue" and not is_reviewer(user):
                 continue
@@ -67,7 +68,7 @@ def _sidebar(user: dict, page: str, db: str) -> None:
         if st.button("Sign out", key="sign_out"):
             auth.sign_out()
             go()
-        st.caption(f"Database: {db}")
+        st.caption(escape_markdown(f"Database: {db}"))
 
 
 def main() -> None:

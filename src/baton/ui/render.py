@@ -6,7 +6,7 @@ that HTML or markdown gives a meaning to is written as a numeric character refer
 (``&#60;`` for ``<`` ...), newlines become ``<br>`` (so no blank line ends the HTML block and
 lets markdown in), and the only tags in the output are the fixed ones written here
 (``<div>``, ``<mark>``, ``<br>``, ``<span>``). The result is passed to
-``st.markdown(..., unsafe_allow_html=True)``; see ``tests/ui/test_render.py`` for the
+``st.markdown(..., unsafe_allow_html=True)``; see ``tests/ui/test_ui_units.py`` and ``test_ui_pages.py`` for the
 hostile inputs it is checked against.
 """
 
@@ -41,6 +41,14 @@ def escape_text(text: str) -> str:
         else:
             out.append(ch)
     return "".join(out)
+
+
+def block(fragment: str) -> str:
+    """``fragment`` (escaped text and fixed tags) inside a ``<div>``, so markdown leaves it
+    alone: an HTML block that starts with ``<div>`` and holds no blank line is passed through
+    as HTML (CommonMark HTML block type 6), while text after an inline tag such as
+    ``<small>`` would still be read as markdown (e.g. ``www.`` would become a link)."""
+    return f'<div class="baton-block">{fragment}</div>'
 
 
 def text_html(text: str, *, mono: bool = False) -> str:

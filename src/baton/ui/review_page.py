@@ -25,7 +25,7 @@ from baton.contracts import ReviewRequest, Task
 from baton.errors import BatonError, DecisionConflict, NotFoundError
 from baton.ui.actions import Refused, decide, require_reviewer
 from baton.ui.claims import claims_section
-from baton.ui.render import escape_markdown, escape_text, text_html
+from baton.ui.render import block, escape_markdown, escape_text, text_html
 
 SHORTCUTS = {"approve": "A", "reject": "X", "send_back": "B", "extend": "E", "next": "N"}
 REASON_HELP = {
@@ -41,7 +41,7 @@ def _refuse_unless_reviewer(user: dict[str, Any]) -> bool:
     try:
         require_reviewer(user)
     except Refused as exc:
-        st.error(f"Refused: {exc}.")
+        st.error(escape_markdown(f"Refused: {exc}."))
         return False
     return True
 
@@ -71,10 +71,10 @@ def queue(store: Store, user: dict[str, Any]) -> None:
     for it in items:
         c = st.columns([1.2, 1.4, 1.1, 4.5, 2, 0.9], vertical_alignment="center")
         c[0].markdown(f"`{it['item_id']}`")
-        c[1].markdown(escape_text(it["reason"]), unsafe_allow_html=True)
+        c[1].markdown(block(escape_text(it["reason"])), unsafe_allow_html=True)
         c[2].markdown(f"{it['hop']} of {it['max_hops']}")
-        c[3].markdown(escape_text((it.get("question") or "")[:200]), unsafe_allow_html=True)
-        c[4].markdown(escape_text(it["created_at"]), unsafe_allow_html=True)
+        c[3].markdown(block(escape_text((it.get("question") or "")[:200])), unsafe_allow_html=True)
+        c[4].markdown(block(escape_text(it["created_at"])), unsafe_allow_html=True)
         if c[5].button("Open", key=f"open_item_{it['item_id']}"):
             from baton.ui.main import go
 
@@ -108,14 +108,21 @@ def _handoff(request: ReviewRequest) -> None:
     if h is None:
         st.caption("no handoff (the run paused before the supervisor handed work on)")
         return
-    st.markdown(f"hop {h.hop}: **{escape_text(h.sender)} → {escape_text(h.recipient)}**", unsafe_allow_html=True)
+    st.markdown(block(f"hop {h.hop}: <b>{escape_text(h.sender)} → {escape_text(h.recipient)}</b>"), unsafe_allow_html=True)
     for label, value in (("Instructions", h.instructions), ("Context", "\n".join(h.context) or "(none)"), ("Expected output", h.expected_output), ("On failure", h.on_failure)):
         st.markdown(f"**{label}**")
         st.markdown(text_html(value), unsafe_allow_html=True)
 
 
+ACTION_KEYS = ("act_approve", "act_reject", "act_send_back", "act_extend", "FormSubmitter:act_edit_form-Apply edits")
+"""Widget keys of the decision buttons (a click on one is seen even when the item was decided
+before this script run drew the buttons again)."""
+
+
 def _decided(item: dict[str, Any]) -> None:
-    st.info(f"Already decided: {item['action']} by {item['decided_by']} at {item['decided_at']}. Nothing more can be applied to this item.")
+    if any(st.session_state.get(k) for k in ACTION_KEYS):
+        st.error(escape_markdown(f"Not applied: this item was already decided ({item['action']}) by {item['decided_by']} at {item['decided_at']}."))
+    st.info(escape_markdown(f"Already decided: {item['action']} by {item['decided_by']} at {item['decided_at']}. Nothing more can be applied to this item."))
     if item.get("decision"):
         st.json(item["decision"], expanded=False)
 
@@ -125,10 +132,10 @@ def _do(store: Store, user: dict[str, Any], item_id: str, run_id: str, action: s
     try:
         decided = decide(store, user, item_id, action, **kwargs)
     except DecisionConflict as exc:
-        st.error(f"Not applied: this item was already decided ({exc.action}) by {exc.decided_by} at {exc.decided_at}.")
+        st.error(escape_markdown(f"Not applied: this item was already decided ({exc.action}) by {exc.decided_by} at {exc.decided_at}."))
         return
     except (BatonError, ValueError) as exc:
-        st.error(f"Not applied: {exc}")
+        st.error(escape_markdown(f"Not applied: {exc}"))
         return
     from baton.ui.main import flash, go
 
@@ -194,14 +201,14 @@ def item(store: Store, user: dict[str, Any], item_id: str) -> None:
     try:
         it = store.item(item_id)
     except NotFoundError:
-        st.error(f"No review item {item_id!r} in this database.")
+        st.error(escape_markdown(f"No review item {item_id!r} in this database."))
         return
     request = ReviewRequest.model_validate(it["request"])
     task = Task.model_validate(store.run(it["run_id"])["task"])
     st.title(f"Review item {it['id']}")
     st.markdown(text_html(task.question), unsafe_allow_html=True)
     c1, c2 = st.columns([4, 1])
-    c1.caption(f"run {it['run_id']} · {task.kind} task" + (f" {task.id}" if task.id else "") + f" · waiting since {it['created_at']}")
+    c1.caption(escape_markdown(f"run {it['run_id']} · {task.kind} task" + (f" {task.id}" if task.id else "") + f" · waiting since {it['created_at']}"))
     if c2.button("Open the run", key="item_open_run"):
         from baton.ui.main import go
 

@@ -16,7 +16,7 @@ from baton.contracts import Claim, Report, Source, Task, Verdict
 from baton.errors import NotFoundError
 from baton.ui.actions import is_reviewer
 from baton.ui.claims import as_models, claims_section
-from baton.ui.render import escape_markdown, escape_text, text_html
+from baton.ui.render import block, escape_markdown, escape_text, text_html
 from baton.ui.runs_page import REFRESH_S, STATUS_ICONS, progress_line
 
 
@@ -27,9 +27,11 @@ def _status(row: dict[str, Any]) -> None:
     c2.progress(frac, text=caption)
     c3.metric("node", row.get("current_node") or "–")
     c4.markdown(
-        f"claims {row['claims']}: {row['supported']} supported, {row['unsupported']} unsupported, {row['contradicted']} contradicted"
-        + (f"<br>reason: {escape_text(row['reason'])}" if row.get("reason") else "")
-        + (f"<br>error: {escape_text(row['error'])}" if row.get("error") else ""),
+        block(
+            f"claims {row['claims']}: {row['supported']} supported, {row['unsupported']} unsupported, {row['contradicted']} contradicted"
+            + (f"<br>reason: {escape_text(row['reason'])}" if row.get("reason") else "")
+            + (f"<br>error: {escape_text(row['error'])}" if row.get("error") else "")
+        ),
         unsafe_allow_html=True,
     )
 
@@ -46,9 +48,19 @@ def _live_status(db: str, run_id: str, seen_status: str) -> None:
 def _timeline(store: Store, run_id: str) -> None:
     events = store.events(run_id)
     kinds = sorted({e["kind"] for e in events})
-    chosen = st.multiselect("Event kinds", kinds, default=[], key="timeline_kinds", placeholder="all kinds")
+    chosen = st.multiselect(
+        "Event kinds", kinds, default=[], key="timeline_kinds", placeholder="all kinds"
+    )
     rows = [
-        {"at": e["created_at"], "step": e["step"], "hop": e["hop"], "node": e["node"], "kind": e["kind"], "summary": e["summary"], "ms": e["duration_ms"]}
+        {
+            "at": e["created_at"],
+            "step": e["step"],
+            "hop": e["hop"],
+            "node": e["node"],
+            "kind": e["kind"],
+            "summary": e["summary"],
+            "ms": e["duration_ms"],
+        }
         for e in events
         if not chosen or e["kind"] in chosen
     ]
@@ -58,7 +70,12 @@ def _timeline(store: Store, run_id: str) -> None:
         with st.expander(f"Handoffs ({len(handoffs)})"):
             for e in handoffs:
                 h = e["payload"]
-                st.markdown(f"**hop {h.get('hop')}: {escape_text(h.get('sender', ''))} → {escape_text(h.get('recipient', ''))}**", unsafe_allow_html=True)
+                st.markdown(
+                    block(
+                        f"<b>hop {h.get('hop')}: {escape_text(h.get('sender', ''))} → {escape_text(h.get('recipient', ''))}</b>"
+                    ),
+                    unsafe_allow_html=True,
+                )
                 st.markdown(text_html(h.get("instructions") or ""), unsafe_allow_html=True)
 
 
@@ -83,8 +100,17 @@ def _report(row: dict[str, Any]) -> None:
     cites = []
     for c in rep.claims:
         v = verdicts.get(c.id)
-        for ev in (v.evidence if v and v.evidence else c.citations):
-            cites.append({"claim": c.id, "verdict": v.label if v else "unverified", "source": ev.source_id, "start": ev.start, "end": ev.end, "text": ev.text})
+        for ev in v.evidence if v and v.evidence else c.citations:
+            cites.append(
+                {
+                    "claim": c.id,
+                    "verdict": v.label if v else "unverified",
+                    "source": ev.source_id,
+                    "start": ev.start,
+                    "end": ev.end,
+                    "text": ev.text,
+                }
+            )
     st.dataframe(cites, hide_index=True, key="report_citations", width="stretch")
     if rep.caveats:
         st.markdown("**Caveats**")
@@ -102,8 +128,15 @@ def _items(store: Store, run_id: str, user: dict[str, Any]) -> None:
         if it.get("decided_by"):
             line += f", {it['action']} by {it['decided_by']} at {it['decided_at']}"
         c1, c2 = st.columns([5, 1])
-        c1.markdown(f"`{it['id']}` " + escape_text(line), unsafe_allow_html=True)
-        if it["status"] == "pending" and is_reviewer(user) and c2.button("Review", key=f"review_{it['id']}"):
+        c1.markdown(
+            block(f"<code>{escape_text(it['id'])}</code> " + escape_text(line)),
+            unsafe_allow_html=True,
+        )
+        if (
+            it["status"] == "pending"
+            and is_reviewer(user)
+            and c2.button("Review", key=f"review_{it['id']}")
+        ):
             from baton.ui.main import go
 
             go(item=it["id"])
@@ -114,17 +147,24 @@ def detail(store: Store, user: dict[str, Any], run_id: str) -> None:
     try:
         row = store.run(run_id)
     except NotFoundError:
-        st.error(f"No run {run_id!r} in this database.")
+        st.error(escape_markdown(f"No run {run_id!r} in this database."))
         return
     task = Task.model_validate(row["task"])
     st.title(f"Run {row['id']}")
     st.markdown(text_html(task.question), unsafe_allow_html=True)
-    st.caption(f"{task.kind} task" + (f" {task.id}" if task.id else "") + f" · created {row['created_at']}" + (f" · finished {row['finished_at']}" if row.get("finished_at") else ""))
+    st.caption(
+        f"{task.kind} task"
+        + (f" {task.id}" if task.id else "")
+        + f" · created {row['created_at']}"
+        + (f" · finished {row['finished_at']}" if row.get("finished_at") else "")
+    )
     if row["status"] in TERMINAL:
         _status(row)
     else:
         _live_status(store.path, run_id, row["status"])
-    t_time, t_claims, t_report, t_review, t_ckpt, t_task = st.tabs(["Timeline", "Claims", "Report", "Review", "Checkpoints", "Task"])
+    t_time, t_claims, t_report, t_review, t_ckpt, t_task = st.tabs(
+        ["Timeline", "Claims", "Report", "Review", "Checkpoints", "Task"]
+    )
     with t_time:
         _timeline(store, run_id)
     with t_claims:
@@ -136,7 +176,7 @@ def detail(store: Store, user: dict[str, Any], run_id: str) -> None:
         _items(store, run_id, user)
     with t_ckpt:
         history = checkpoint_history(store.path, run_id)
-        st.caption(f"{len(history)} checkpoint(s) of thread {run_id}, newest first")
+        st.caption(escape_markdown(f"{len(history)} checkpoint(s) of thread {run_id}, newest first"))
         st.dataframe(history, hide_index=True, key="checkpoints", width="stretch")
     with t_task:
         if task.draft:
@@ -154,5 +194,8 @@ def detail(store: Store, user: dict[str, Any], run_id: str) -> None:
 def _source(s: Source) -> None:
     with st.expander(escape_markdown(f"{s.id}: {s.title or '(untitled)'}")):
         if s.uri:
-            st.caption(s.uri)
-        st.markdown(text_html(s.text[:20_000] + ("…" if len(s.text) > 20_000 else "")), unsafe_allow_html=True)
+            st.caption(escape_markdown(s.uri))
+        st.markdown(
+            text_html(s.text[:20_000] + ("…" if len(s.text) > 20_000 else "")),
+            unsafe_allow_html=True,
+        )

@@ -11,7 +11,7 @@ import streamlit as st
 
 from baton.checkpoints import Store
 from baton.checkpoints.views import run_rows, status_counts
-from baton.ui.render import escape_text
+from baton.ui.render import block, escape_text
 
 STATUSES = ("queued", "running", "waiting_review", "finished", "rejected", "failed")
 STATUS_ICONS = {"queued": "⏳", "running": "⚙️", "waiting_review": "✋", "finished": "✅", "rejected": "⛔", "failed": "❌"}
@@ -29,11 +29,11 @@ def run_row(row: dict[str, Any], key_prefix: str = "run") -> None:
     """One run as a row: id, status, question, hop progress, current node, an Open button."""
     c_id, c_status, c_q, c_prog, c_node, c_open = st.columns([1.2, 1.6, 4, 2, 1.3, 0.9], vertical_alignment="center")
     c_id.markdown(f"`{row['id']}`")
-    c_status.markdown(f"{STATUS_ICONS.get(row['status'], '')} {escape_text(row['status'])}" + (f"<br><small>{escape_text(row['reason'])}</small>" if row.get("reason") else ""), unsafe_allow_html=True)
-    c_q.markdown(escape_text((row.get("question") or "")[:200]), unsafe_allow_html=True)
+    c_status.markdown(block(f"{STATUS_ICONS.get(row['status'], '')} {escape_text(row['status'])}" + (f"<br><small>{escape_text(row['reason'])}</small>" if row.get("reason") else "")), unsafe_allow_html=True)
+    c_q.markdown(block(escape_text((row.get("question") or "")[:200])), unsafe_allow_html=True)
     frac, caption = progress_line(row)
     c_prog.progress(frac, text=caption)
-    c_node.markdown(escape_text(row.get("current_node") or "–"), unsafe_allow_html=True)
+    c_node.markdown(block(escape_text(row.get("current_node") or "–")), unsafe_allow_html=True)
     if c_open.button("Open", key=f"{key_prefix}_open_{row['id']}"):
         from baton.ui.main import go
 

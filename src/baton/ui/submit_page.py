@@ -12,6 +12,7 @@ from baton.checkpoints import Store
 from baton.errors import BatonError, TaskInputError
 from baton.policy import Policy
 from baton.ui.actions import submit_task
+from baton.ui.render import escape_markdown
 from baton.ui.sources import ACCEPTED, pasted_sources, read_upload
 
 DEFAULTS = Policy()
@@ -97,12 +98,12 @@ def submit(store: Store, user: dict[str, Any]) -> None:
             )
             run_id = submit_task(store, user, payload)
         except BatonError as exc:
-            st.error(f"Not submitted: {exc}")
+            st.error(escape_markdown(f"Not submitted: {exc}"))
             return
         st.session_state["last_submitted"] = run_id
     last = st.session_state.get("last_submitted")
     if last:
-        st.success(f"Queued run {last}; a worker picks it up.")
+        st.success(escape_markdown(f"Queued run {last}; a worker picks it up."))
         if st.button("Open the run", key="open_submitted"):
             st.session_state.pop("last_submitted", None)
             from baton.ui.main import go

@@ -22,7 +22,7 @@ from baton.verifiers.passages import SourceIndex, content_terms
 from baton.verifiers.phrases import check_phrases
 from baton.verifiers.polarity import check_negation
 
-TOP_K = 3
+TOP_K = 5
 """Evidence windows retrieved per claim."""
 DEFAULT_CHECKS = ("lexical", "phrases", "numbers", "entities", "negation", "hedging")
 """The always-available checks, run when ``checks`` is None."""

@@ -164,10 +164,12 @@ def matches(claim_q: Quantity, evidence_qs: tuple[Quantity, ...]) -> bool:
                 return True
             if e.kind == "number" and e.value == claim_q.value:
                 return True
-        else:
-            if e.kind in ("number", "year") and _close(claim_q.value, e.value, claim_q.approx or e.approx):  # type: ignore[arg-type]
-                if not claim_q.unit or not e.unit or claim_q.unit == e.unit:
-                    return True
+        elif (
+            e.kind in ("number", "year")
+            and _close(claim_q.value, e.value, claim_q.approx or e.approx)  # type: ignore[arg-type]
+            and (not claim_q.unit or not e.unit or claim_q.unit == e.unit)
+        ):
+            return True
     return False
 
 

@@ -1,0 +1,117 @@
+"""The effects ledger: which side effects of a run a worker has completed, keyed by run, node
+and checkpoint, so a worker that resumes a run after a crash neither repeats nor loses one.
+
+LangGraph gives at-least-once execution (a superstep cut short by a crash runs again); the
+ledger and the ``events`` table's unique key make the *records* exactly-once:
+
+- an effect that is not naturally idempotent (the ``started`` event) is claimed in the same
+  transaction that writes it (``Ledger.write_once``): a crash rolls back both;
+- an idempotent write (a node's events, unique per run/step/node/kind) is marked done after
+  it is written (``Ledger.mark``); a worker resuming a run re-records every checkpoint that has
+  no mark (the writes of a checkpoint saved just before a crash), so nothing is lost.
+
+``duplicates(store)`` counts rows that a double write would have produced (for tests and
+``bench/faults.py``). All SQL of the ledger lives here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from baton.checkpoints.store import Store, now_iso
+
+START = "start"
+"""The ``checkpoint_id`` of effects that come before the first checkpoint."""
+
+
+class Ledger:
+    """The ``effects`` table of one ``Store`` (same connection, so it shares its transactions)."""
+
+    def __init__(self, store: Store):
+        self.store = store
+
+    def _insert(self, run_id: str, node: str, checkpoint_id: str, effect: str, worker_id: str | None) -> bool:
+        cur = self.store.conn.execute(
+            "INSERT OR IGNORE INTO effects (run_id, node, checkpoint_id, effect, worker_id, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (run_id, node, checkpoint_id, effect, worker_id, now_iso()),
+        )
+        return cur.rowcount == 1
+
+    def done(self, run_id: str, node: str, checkpoint_id: str, effect: str) -> bool:
+        """Whether the effect is recorded as completed."""
+        row = self.store.conn.execute(
+            "SELECT 1 FROM effects WHERE run_id = ? AND node = ? AND checkpoint_id = ? AND effect = ?",
+            (run_id, node, checkpoint_id, effect),
+        ).fetchone()
+        return row is not None
+
+    def mark(self, run_id: str, node: str, checkpoint_id: str, effect: str, worker_id: str | None = None) -> bool:
+        """Record a completed (idempotent) effect. False when it was already recorded."""
+        return self._insert(run_id, node, checkpoint_id, effect, worker_id)
+
+    def write_once(
+        self, run_id: str, node: str, checkpoint_id: str, effect: str, write: Callable[[], Any], worker_id: str | None = None
+    ) -> bool:
+        """Claim the effect and run ``write()`` (plain statements on ``store.conn``, no
+        transaction of their own) in ONE transaction. Returns False, writing nothing, when the
+        effect was already done."""
+        with self.store.transaction():
+            if not self._insert(run_id, node, checkpoint_id, effect, worker_id):
+                return False
+            write()
+        return True
+
+    def effects(self, run_id: str) -> list[dict[str, Any]]:
+        """The run's completed effects, oldest first."""
+        return list(self.store.db.query("SELECT * FROM effects WHERE run_id = ? ORDER BY id", [run_id]))
+
+
+def duplicates(store: Store) -> dict[str, int]:
+    """Rows that exist more than once where a side effect must be written once:
+
+    - ``events``: the same (run, step, node, kind, summary), counting status events with no
+      step too (e.g. two ``started``), and a decision event written twice for one item;
+    - ``review_items``: two items for one (run, interrupt);
+    - ``decisions``: two decisions for one item;
+    - ``reports``: a run whose final status was recorded twice (two terminal status events).
+
+    Returns ``{table: number of surplus rows}``; all zeros when nothing was written twice.
+    """
+    q = store.conn.execute
+
+    def surplus(sql: str) -> int:
+        return int(q(f"SELECT COALESCE(SUM(n - 1), 0) FROM ({sql})").fetchone()[0])
+
+    return {
+        "events": surplus(
+            "SELECT COUNT(*) AS n FROM events WHERE kind NOT IN ('status', 'decision') "
+            "GROUP BY run_id, step, node, kind, summary HAVING n > 1"
+        )
+        + surplus("SELECT COUNT(*) AS n FROM events WHERE kind = 'status' AND summary IN ('queued', 'started') GROUP BY run_id, summary HAVING n > 1")
+        + surplus("SELECT COUNT(*) AS n FROM events WHERE kind = 'decision' GROUP BY run_id, payload HAVING n > 1"),
+        "review_items": surplus("SELECT COUNT(*) AS n FROM review_items GROUP BY run_id, interrupt_id HAVING n > 1"),
+        "decisions": surplus("SELECT COUNT(*) AS n FROM decisions GROUP BY item_id HAVING n > 1"),
+        "reports": surplus(
+            "SELECT COUNT(*) AS n FROM events WHERE kind = 'status' AND (summary LIKE 'finished%' OR summary LIKE 'rejected%' OR summary LIKE 'failed%') "
+            "GROUP BY run_id HAVING n > 1"
+        ),
+    }
+
+
+def lost(store: Store) -> dict[str, int]:
+    """Work a crash could have lost: ``decisions`` recorded but never applied to a run that has
+    moved on (its item still ``decided`` while the run is finished / rejected / failed), and
+    ``runs`` stuck ``running`` with no live lease."""
+    import time
+
+    q = store.conn.execute
+    return {
+        "decisions": int(
+            q(
+                "SELECT COUNT(*) FROM review_items r JOIN runs u ON u.id = r.run_id "
+                "WHERE r.status = 'decided' AND u.status IN ('finished', 'rejected', 'failed')"
+            ).fetchone()[0]
+        ),
+        "runs": int(q("SELECT COUNT(*) FROM runs WHERE status = 'running' AND (lease_expires_at IS NULL OR lease_expires_at < ?)", (time.time(),)).fetchone()[0]),
+    }

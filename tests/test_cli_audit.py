@@ -1,0 +1,100 @@
+"""``baton trace``, ``baton prune`` and ``baton stats``: exact outputs and exit codes."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from baton.checkpoints import Store
+from baton.cli import main
+from baton.contracts import CheckResult, Decision, Verdict
+from baton.policy import Policy
+from baton.worker import Worker, run_tasks
+
+
+def stub_verifier(claims, sources):
+    return [
+        Verdict(claim_id=c.id, label="supported", confidence=0.9, evidence=list(c.citations[:1]), checks=[CheckResult(check="lexical", label="supported", score=0.9)])
+        for c in claims
+    ]
+
+
+def cli(capsys, *args) -> tuple[int, str, str]:
+    rc = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return rc, out, err
+
+
+@pytest.fixture
+def reviewed_run(db_path, example_tasks) -> str:
+    """A run that paused at its hop ceiling, was extended by ``ann`` and finished."""
+    store = Store(db_path)
+    task = next(t for t in example_tasks if t.id == "fcgpt-r57-answer")
+    (run_id,) = run_tasks(store, [task.model_copy(update={"policy": Policy(max_hops=2)})], verifier=stub_verifier)
+    (item,) = store.queue()
+    store.decide(item["item_id"], Decision(action="extend", reviewer="ann", extra_hops=4, note="go on"))
+    Worker(store, verifier=stub_verifier).drain()
+    store.close()
+    return run_id
+
+
+def test_trace_jsonl_prints_every_event_with_its_fields(capsys, db_path, reviewed_run):
+    rc, out, _ = cli(capsys, "trace", reviewed_run, "--db", db_path, "--format", "jsonl")
+    assert rc == 0
+    rows = [json.loads(line) for line in out.splitlines()]
+    store = Store(db_path)
+    assert [(r["step"], r["node"], r["kind"], r["summary"]) for r in rows] == [
+        (e["step"], e["node"], e["kind"], e["summary"]) for e in store.events(reviewed_run)
+    ]
+    assert set(rows[0]) == {"run_id", "time", "step", "hop", "node", "kind", "duration_ms", "tokens", "summary", "payload"}
+    kinds = [r["kind"] for r in rows]
+    assert {k: kinds.count(k) for k in sorted(set(kinds))} == {
+        "bound": 1, "check": 1, "decision": 1, "handoff": 4, "interrupt": 1, "node": 12, "node_start": 12, "status": 4,
+    }
+    decision = next(r for r in rows if r["kind"] == "decision")
+    assert (decision["summary"], decision["payload"]["reviewer"], decision["hop"]) == ("extend by ann: go on", "ann", 2)
+
+
+def test_trace_table_has_one_line_per_event(capsys, db_path, reviewed_run):
+    rc, out, _ = cli(capsys, "trace", reviewed_run, "--db", db_path)
+    assert rc == 0
+    table = out.splitlines()
+    assert table[0].split() == ["time", "step", "hop", "node", "kind", "ms", "tokens", "summary"]
+    assert len(table) == 2 + len(Store(db_path).events(reviewed_run))
+    assert any(" interrupt " in line and "paused for review: hop_limit (max_hops=2)" in line for line in table)
+    assert any(" bound " in line and "hop_limit: max_hops=2" in line for line in table)
+
+
+def test_trace_refuses_unknown_runs_and_formats(capsys, db_path, reviewed_run):
+    rc, _, err = cli(capsys, "trace", "nosuchrun", "--db", db_path)
+    assert (rc, err.strip()) == (2, "error: no run 'nosuchrun'")
+    rc, _, err = cli(capsys, "trace", reviewed_run, "--db", db_path, "--format", "xml")
+    assert rc == 2 and "unknown format 'xml'" in err
+
+
+def test_prune_then_stats(capsys, db_path, reviewed_run):
+    rc, out, _ = cli(capsys, "stats", "--db", db_path, "--json")
+    assert rc == 0
+    before = {r["table"]: r for r in map(json.loads, out.splitlines())}
+    assert before["checkpoints"]["rows"] == 14 and before["runs"]["rows"] == 1
+
+    rc, out, _ = cli(capsys, "prune", "--db", db_path, "--older-than", "1", "--json")
+    assert rc == 0 and json.loads(out)["runs_pruned"] == 0
+
+    rc, out, _ = cli(capsys, "prune", "--db", db_path, "--json")
+    assert rc == 0
+    res = json.loads(out)
+    assert {k: res[k] for k in ("runs_pruned", "checkpoints_deleted", "checkpoints_kept")} == {"runs_pruned": 1, "checkpoints_deleted": 12, "checkpoints_kept": 2}
+    assert res["checkpoint_bytes_after"] < res["checkpoint_bytes_before"]
+
+    rc, out, _ = cli(capsys, "stats", "--db", db_path, "--json")
+    after = {r["table"]: r for r in map(json.loads, out.splitlines())}
+    assert after["checkpoints"]["rows"] == 2
+    assert after["events"]["rows"] == before["events"]["rows"]
+    assert after["(file)"]["bytes"] < before["(file)"]["bytes"]
+
+    rc, out, _ = cli(capsys, "prune", "--db", db_path)
+    assert rc == 0 and out.startswith("pruned 0 run(s): deleted 0 checkpoint(s) and 0 write(s), kept 2;")
+    rc, out, _ = cli(capsys, "stats", "--db", db_path)
+    assert out.splitlines()[0].split() == ["table", "rows", "bytes"] and "(file)" in out.splitlines()[-1]
