@@ -54,9 +54,13 @@ def r57(example_tasks):
 
 def paused_extended_finished(store, task) -> str:
     """A run that hits its hop ceiling (2), is extended by 4 hops by ``ann``, and finishes."""
-    (run_id,) = run_tasks(store, [task.model_copy(update={"policy": Policy(max_hops=2)})], verifier=stub_verifier)
+    (run_id,) = run_tasks(
+        store, [task.model_copy(update={"policy": Policy(max_hops=2)})], verifier=stub_verifier
+    )
     (item,) = store.queue()
-    store.decide(item["item_id"], Decision(action="extend", reviewer="ann", extra_hops=4, note="go on"))
+    store.decide(
+        item["item_id"], Decision(action="extend", reviewer="ann", extra_hops=4, note="go on")
+    )
     Worker(store, verifier=stub_verifier).drain()
     return run_id
 
@@ -64,21 +68,39 @@ def paused_extended_finished(store, task) -> str:
 EXPECTED = [
     (-1, "", "status"),
     (None, "", "status"),
-    (1, "supervise", "node_start"), (1, "supervise", "node"), (1, "supervise", "handoff"),
-    (2, "research", "node_start"), (2, "research", "node"),
-    (3, "supervise", "node_start"), (3, "supervise", "node"), (3, "supervise", "handoff"),
-    (4, "analyze", "node_start"), (4, "analyze", "node"),
-    (5, "supervise", "node_start"), (5, "supervise", "node"), (5, "supervise", "bound"),
+    (1, "supervise", "node_start"),
+    (1, "supervise", "node"),
+    (1, "supervise", "handoff"),
+    (2, "research", "node_start"),
+    (2, "research", "node"),
+    (3, "supervise", "node_start"),
+    (3, "supervise", "node"),
+    (3, "supervise", "handoff"),
+    (4, "analyze", "node_start"),
+    (4, "analyze", "node"),
+    (5, "supervise", "node_start"),
+    (5, "supervise", "node"),
+    (5, "supervise", "bound"),
     (5, "review", "interrupt"),
     (None, "", "status"),
     (None, "review", "decision"),
-    (6, "review", "node_start"), (6, "review", "node"),
-    (7, "supervise", "node_start"), (7, "supervise", "node"), (7, "supervise", "handoff"),
-    (8, "verify", "node_start"), (8, "verify", "node"), (8, "verify", "check"),
-    (9, "supervise", "node_start"), (9, "supervise", "node"), (9, "supervise", "handoff"),
-    (10, "write", "node_start"), (10, "write", "node"),
-    (11, "supervise", "node_start"), (11, "supervise", "node"),
-    (12, "finish", "node_start"), (12, "finish", "node"),
+    (6, "review", "node_start"),
+    (6, "review", "node"),
+    (7, "supervise", "node_start"),
+    (7, "supervise", "node"),
+    (7, "supervise", "handoff"),
+    (8, "verify", "node_start"),
+    (8, "verify", "node"),
+    (8, "verify", "check"),
+    (9, "supervise", "node_start"),
+    (9, "supervise", "node"),
+    (9, "supervise", "handoff"),
+    (10, "write", "node_start"),
+    (10, "write", "node"),
+    (11, "supervise", "node_start"),
+    (11, "supervise", "node"),
+    (12, "finish", "node_start"),
+    (12, "finish", "node"),
     (None, "", "status"),
 ]
 
@@ -87,14 +109,28 @@ def test_a_run_records_every_kind_of_event_exactly_once(store, r57):
     run_id = paused_extended_finished(store, r57)
     events = store.events(run_id)
     assert [(e["step"], e["node"], e["kind"]) for e in events] == EXPECTED
-    assert [e["summary"] for e in events if e["kind"] == "status"] == ["queued", "started", "waiting_review (hop_limit)", "finished (completed)"]
+    assert [e["summary"] for e in events if e["kind"] == "status"] == [
+        "queued",
+        "started",
+        "waiting_review (hop_limit)",
+        "finished (completed)",
+    ]
     by = {(e["step"], e["node"], e["kind"]): e for e in events}
     assert by[(5, "supervise", "bound")]["summary"] == "hop_limit: max_hops=2"
-    assert by[(5, "supervise", "bound")]["payload"] == {"reason": "hop_limit", "bound": "max_hops=2", "hop": 2}
+    assert by[(5, "supervise", "bound")]["payload"] == {
+        "reason": "hop_limit",
+        "bound": "max_hops=2",
+        "hop": 2,
+    }
     assert by[(5, "review", "interrupt")]["summary"] == "paused for review: hop_limit (max_hops=2)"
     assert by[(None, "review", "decision")]["summary"] == "extend by ann: go on"
     assert [e["hop"] for e in events if e["kind"] == "handoff"] == [1, 2, 3, 4]
-    assert [e["payload"]["recipient"] for e in events if e["kind"] == "handoff"] == ["research", "analyze", "verify", "write"]
+    assert [e["payload"]["recipient"] for e in events if e["kind"] == "handoff"] == [
+        "research",
+        "analyze",
+        "verify",
+        "write",
+    ]
     # the node's cost sits on its `node` row only
     for e in events:
         if e["kind"] == "node":
@@ -108,18 +144,31 @@ def test_node_events_say_what_the_node_saw_and_changed(store, r57):
     by = {(e["step"], e["node"], e["kind"]): e for e in store.events(run_id)}
     start = by[(2, "research", "node_start")]["payload"]
     assert start["saw"]["handoff"]["recipient"] == "research"
-    assert start["saw"]["handoff"]["instructions"] == "Find the source passages that bear on the question."
-    assert by[(1, "supervise", "node")]["payload"]["changed"]["handoff"] == "supervise -> research (hop 1)"
+    assert (
+        start["saw"]["handoff"]["instructions"]
+        == "Find the source passages that bear on the question."
+    )
+    assert (
+        by[(1, "supervise", "node")]["payload"]["changed"]["handoff"]
+        == "supervise -> research (hop 1)"
+    )
     assert by[(1, "supervise", "node")]["payload"]["changed"]["hops"] == "1"
     assert by[(2, "research", "node")]["payload"]["changed"]["passages"] == "12 passages"
     assert by[(6, "review", "node")]["payload"]["changed"]["max_hops"] == "6"
-    assert by[(6, "review", "node")]["payload"]["changed"]["decisions"] == "1 decision, last extend by ann"
+    assert (
+        by[(6, "review", "node")]["payload"]["changed"]["decisions"]
+        == "1 decision, last extend by ann"
+    )
     made = by[(4, "analyze", "node")]["payload"]["claims"]
     assert [c["id"] for c in made] == ["c1", "c2", "c3"]
     assert all(c["author"] == "analyze" and c["citations"] for c in made)
     check = by[(8, "verify", "check")]
-    assert [(v["claim_id"], v["label"], [k["check"] for k in v["checks"]]) for v in check["payload"]] == [
-        ("c1", "supported", ["lexical"]), ("c2", "supported", ["lexical"]), ("c3", "supported", ["lexical"]),
+    assert [
+        (v["claim_id"], v["label"], [k["check"] for k in v["checks"]]) for v in check["payload"]
+    ] == [
+        ("c1", "supported", ["lexical"]),
+        ("c2", "supported", ["lexical"]),
+        ("c3", "supported", ["lexical"]),
     ]
     # the evidence of each verdict is the claim's own first citation (the stub verifier's rule)
     assert [v["evidence"][0]["span"] for v in check["payload"]] == [c["citations"][0] for c in made]
@@ -138,23 +187,56 @@ def test_tokens_are_charged_to_the_node_that_spent_them(store, r57):
         cmd.update["tokens"] = int(state.get("tokens", 0)) + 30
         return cmd
 
-    (run_id,) = run_tasks(store, [r57], verifier=stub_verifier, nodes={"research": costly_research, "write": costly_write})
+    (run_id,) = run_tasks(
+        store,
+        [r57],
+        verifier=stub_verifier,
+        nodes={"research": costly_research, "write": costly_write},
+    )
     spent = [(e["node"], e["tokens"]) for e in store.events(run_id) if e["tokens"] is not None]
     assert spent == [("research", 120), ("write", 30)]
-    assert [r["tokens"] for r in timeline(store, run_id) if r["node"] in ("research", "write")] == [120, 30]
+    assert [r["tokens"] for r in timeline(store, run_id) if r["node"] in ("research", "write")] == [
+        120,
+        30,
+    ]
 
 
 def test_update_events_for_a_failure_and_an_escalation():
-    failure = Failure(node="research", kind="timeout", detail="no reply in 120 s", hop=3, retryable=True)
-    request = ReviewRequest(reason="budget_exceeded", hop=3, max_hops=8, bound="max_tokens_per_task=100000 (used 100500)")
-    handoff = Handoff(sender="supervise", recipient="write", hop=3, instructions="Write.", expected_output="text", on_failure="fail")
-    update = {"failures": [failure], "review": request, "handoff": handoff, "trace": ["supervise: escalates"], "tokens": 100500}
-    events = audit.update_events(7, "supervise", update, {"hops": 3, **update}, duration_ms=12.5, tokens=500)
+    failure = Failure(
+        node="research", kind="timeout", detail="no reply in 120 s", hop=3, retryable=True
+    )
+    request = ReviewRequest(
+        reason="budget_exceeded",
+        hop=3,
+        max_hops=8,
+        bound="max_tokens_per_task=100000 (used 100500)",
+    )
+    handoff = Handoff(
+        sender="supervise",
+        recipient="write",
+        hop=3,
+        instructions="Write.",
+        expected_output="text",
+        on_failure="fail",
+    )
+    update = {
+        "failures": [failure],
+        "review": request,
+        "handoff": handoff,
+        "trace": ["supervise: escalates"],
+        "tokens": 100500,
+    }
+    events = audit.update_events(
+        7, "supervise", update, {"hops": 3, **update}, duration_ms=12.5, tokens=500
+    )
     assert [e["kind"] for e in events] == ["node_start", "node", "handoff", "bound", "failure"]
     assert all((e["step"], e["node"], e["hop"]) == (7, "supervise", 3) for e in events)
     node = events[1]
     assert (node["duration_ms"], node["tokens"]) == (12.5, 500)
-    assert node["summary"] == "supervise: escalates | changed: failures, handoff, review, tokens, trace"
+    assert (
+        node["summary"]
+        == "supervise: escalates | changed: failures, handoff, review, tokens, trace"
+    )
     assert node["payload"]["changed"] == {
         "failures": "research timeout: no reply in 120 s",
         "handoff": "supervise -> write (hop 3)",
@@ -174,9 +256,18 @@ def test_token_delta():
 
 
 def test_check_events_come_only_from_the_verifier():
-    verdict = Verdict(claim_id="c1", label="contradicted", confidence=0.8, evidence=[Evidence(source_id="s1", start=0, end=4, text="Moon")])
-    from_verify = audit.update_events(3, "verify", {"verdicts": [verdict]}, {"hops": 2}, duration_ms=1)
-    from_author = audit.update_events(3, "analyze", {"verdicts": [verdict], "claims": []}, {"hops": 2}, duration_ms=1)
+    verdict = Verdict(
+        claim_id="c1",
+        label="contradicted",
+        confidence=0.8,
+        evidence=[Evidence(source_id="s1", start=0, end=4, text="Moon")],
+    )
+    from_verify = audit.update_events(
+        3, "verify", {"verdicts": [verdict]}, {"hops": 2}, duration_ms=1
+    )
+    from_author = audit.update_events(
+        3, "analyze", {"verdicts": [verdict], "claims": []}, {"hops": 2}, duration_ms=1
+    )
     assert [e["kind"] for e in from_verify] == ["node_start", "node", "check"]
     assert from_verify[2]["summary"] == "c1 contradicted 0.80"
     assert from_verify[2]["payload"][0]["evidence"][0]["span"] == "s1[0:4]"
@@ -187,30 +278,54 @@ def test_inspection_rows_of_a_run(store, r57):
     run_id = paused_extended_finished(store, r57)
     tl = timeline(store, run_id)
     assert [(r["step"], r["node"]) for r in tl] == [
-        (1, "supervise"), (2, "research"), (3, "supervise"), (4, "analyze"), (5, "supervise"),
-        (6, "review"), (7, "supervise"), (8, "verify"), (9, "supervise"), (10, "write"), (11, "supervise"), (12, "finish"),
+        (1, "supervise"),
+        (2, "research"),
+        (3, "supervise"),
+        (4, "analyze"),
+        (5, "supervise"),
+        (6, "review"),
+        (7, "supervise"),
+        (8, "verify"),
+        (9, "supervise"),
+        (10, "write"),
+        (11, "supervise"),
+        (12, "finish"),
     ]
     assert tl[0]["start_ms"] == 0 and all(r["start_ms"] >= 0 for r in tl)
-    assert [(h["hop"], h["recipient"]) for h in handoffs(store, run_id)] == [(1, "research"), (2, "analyze"), (3, "verify"), (4, "write")]
+    assert [(h["hop"], h["recipient"]) for h in handoffs(store, run_id)] == [
+        (1, "research"),
+        (2, "analyze"),
+        (3, "verify"),
+        (4, "write"),
+    ]
     changes = state_changes(store, run_id)
     assert {"step": 6, "hop": 2, "node": "review", "key": "max_hops", "now": "6"} in changes
     rows = claims(store, run_id)
     assert [(r["claim_id"], r["label"], r["checks"]) for r in rows] == [
-        ("c1", "supported", {"lexical": "supported"}), ("c2", "supported", {"lexical": "supported"}), ("c3", "supported", {"lexical": "supported"}),
+        ("c1", "supported", {"lexical": "supported"}),
+        ("c2", "supported", {"lexical": "supported"}),
+        ("c3", "supported", {"lexical": "supported"}),
     ]
     assert all(r["evidence"][0].startswith(r["citations"][0] + ": ") for r in rows)
-    assert [(d["reason"], d["status"], d["action"], d["reviewer"], d["note"]) for d in decisions(store, run_id)] == [
+    assert [
+        (d["reason"], d["status"], d["action"], d["reviewer"], d["note"])
+        for d in decisions(store, run_id)
+    ] == [
         ("hop_limit", "applied", "extend", "ann", "go on"),
     ]
 
 
 def test_claims_of_a_paused_run_come_from_the_audit_trail(store, r57):
-    (run_id,) = run_tasks(store, [r57.model_copy(update={"policy": Policy(max_hops=3)})], verifier=stub_verifier)
+    (run_id,) = run_tasks(
+        store, [r57.model_copy(update={"policy": Policy(max_hops=3)})], verifier=stub_verifier
+    )
     row = store.run(run_id)
     assert (row["status"], row["reason"], row["report"]) == ("waiting_review", "hop_limit", None)
     rows = claims(store, run_id)
     assert [(r["claim_id"], r["label"], r["checks"]) for r in rows] == [
-        ("c1", "supported", {"lexical": "supported"}), ("c2", "supported", {"lexical": "supported"}), ("c3", "supported", {"lexical": "supported"}),
+        ("c1", "supported", {"lexical": "supported"}),
+        ("c2", "supported", {"lexical": "supported"}),
+        ("c3", "supported", {"lexical": "supported"}),
     ]
 
 
@@ -221,8 +336,18 @@ def test_history_and_fork_on_both_checkpointers(checkpointer, r57):
     assert final["outcome"] == "finished" and len(final["claims"]) == 3
     rows = history(graph, "t1")
     assert [r["next"] for r in rows] == [
-        ["__start__"], ["supervise"], ["research"], ["supervise"], ["analyze"], ["supervise"], ["verify"],
-        ["supervise"], ["write"], ["supervise"], ["finish"], [],
+        ["__start__"],
+        ["supervise"],
+        ["research"],
+        ["supervise"],
+        ["analyze"],
+        ["supervise"],
+        ["verify"],
+        ["supervise"],
+        ["write"],
+        ["supervise"],
+        ["finish"],
+        [],
     ]
     assert rows[2]["changed"]["handoff"] == "supervise -> research (hop 1)"
     at = next(r for r in rows if r["next"] == ["verify"])
@@ -232,8 +357,13 @@ def test_history_and_fork_on_both_checkpointers(checkpointer, r57):
     resumed = graph.invoke(None, branch)
     assert [c.id for c in resumed["report"].claims] == ["c1"]
     after = history(graph, "t1")
-    assert len(after) == len(rows) + 6  # the update checkpoint, then after verify, supervise, write, supervise, finish
-    assert after[len(rows)]["parent_id"] == at["checkpoint_id"] and after[len(rows)]["source"] == "update"
+    assert (
+        len(after) == len(rows) + 6
+    )  # the update checkpoint, then after verify, supervise, write, supervise, finish
+    assert (
+        after[len(rows)]["parent_id"] == at["checkpoint_id"]
+        and after[len(rows)]["source"] == "update"
+    )
     with pytest.raises(ValueError, match="end of the run"):
         fork(graph, "t1", rows[-1]["checkpoint_id"], {})
 

@@ -15,7 +15,13 @@ from baton.worker import Worker, run_tasks
 
 def stub_verifier(claims, sources):
     return [
-        Verdict(claim_id=c.id, label="supported", confidence=0.9, evidence=list(c.citations[:1]), checks=[CheckResult(check="lexical", label="supported", score=0.9)])
+        Verdict(
+            claim_id=c.id,
+            label="supported",
+            confidence=0.9,
+            evidence=list(c.citations[:1]),
+            checks=[CheckResult(check="lexical", label="supported", score=0.9)],
+        )
         for c in claims
     ]
 
@@ -31,9 +37,13 @@ def reviewed_run(db_path, example_tasks) -> str:
     """A run that paused at its hop ceiling, was extended by ``ann`` and finished."""
     store = Store(db_path)
     task = next(t for t in example_tasks if t.id == "fcgpt-r57-answer")
-    (run_id,) = run_tasks(store, [task.model_copy(update={"policy": Policy(max_hops=2)})], verifier=stub_verifier)
+    (run_id,) = run_tasks(
+        store, [task.model_copy(update={"policy": Policy(max_hops=2)})], verifier=stub_verifier
+    )
     (item,) = store.queue()
-    store.decide(item["item_id"], Decision(action="extend", reviewer="ann", extra_hops=4, note="go on"))
+    store.decide(
+        item["item_id"], Decision(action="extend", reviewer="ann", extra_hops=4, note="go on")
+    )
     Worker(store, verifier=stub_verifier).drain()
     store.close()
     return run_id
@@ -47,13 +57,35 @@ def test_trace_jsonl_prints_every_event_with_its_fields(capsys, db_path, reviewe
     assert [(r["step"], r["node"], r["kind"], r["summary"]) for r in rows] == [
         (e["step"], e["node"], e["kind"], e["summary"]) for e in store.events(reviewed_run)
     ]
-    assert set(rows[0]) == {"run_id", "time", "step", "hop", "node", "kind", "duration_ms", "tokens", "summary", "payload"}
+    assert set(rows[0]) == {
+        "run_id",
+        "time",
+        "step",
+        "hop",
+        "node",
+        "kind",
+        "duration_ms",
+        "tokens",
+        "summary",
+        "payload",
+    }
     kinds = [r["kind"] for r in rows]
     assert {k: kinds.count(k) for k in sorted(set(kinds))} == {
-        "bound": 1, "check": 1, "decision": 1, "handoff": 4, "interrupt": 1, "node": 12, "node_start": 12, "status": 4,
+        "bound": 1,
+        "check": 1,
+        "decision": 1,
+        "handoff": 4,
+        "interrupt": 1,
+        "node": 12,
+        "node_start": 12,
+        "status": 4,
     }
     decision = next(r for r in rows if r["kind"] == "decision")
-    assert (decision["summary"], decision["payload"]["reviewer"], decision["hop"]) == ("extend by ann: go on", "ann", 2)
+    assert (decision["summary"], decision["payload"]["reviewer"], decision["hop"]) == (
+        "extend by ann: go on",
+        "ann",
+        2,
+    )
 
 
 def test_trace_table_has_one_line_per_event(capsys, db_path, reviewed_run):
@@ -62,7 +94,10 @@ def test_trace_table_has_one_line_per_event(capsys, db_path, reviewed_run):
     table = out.splitlines()
     assert table[0].split() == ["time", "step", "hop", "node", "kind", "ms", "tokens", "summary"]
     assert len(table) == 2 + len(Store(db_path).events(reviewed_run))
-    assert any(" interrupt " in line and "paused for review: hop_limit (max_hops=2)" in line for line in table)
+    assert any(
+        " interrupt " in line and "paused for review: hop_limit (max_hops=2)" in line
+        for line in table
+    )
     assert any(" bound " in line and "hop_limit: max_hops=2" in line for line in table)
 
 
@@ -85,7 +120,11 @@ def test_prune_then_stats(capsys, db_path, reviewed_run):
     rc, out, _ = cli(capsys, "prune", "--db", db_path, "--json")
     assert rc == 0
     res = json.loads(out)
-    assert {k: res[k] for k in ("runs_pruned", "checkpoints_deleted", "checkpoints_kept")} == {"runs_pruned": 1, "checkpoints_deleted": 12, "checkpoints_kept": 2}
+    assert {k: res[k] for k in ("runs_pruned", "checkpoints_deleted", "checkpoints_kept")} == {
+        "runs_pruned": 1,
+        "checkpoints_deleted": 12,
+        "checkpoints_kept": 2,
+    }
     assert res["checkpoint_bytes_after"] < res["checkpoint_bytes_before"]
 
     rc, out, _ = cli(capsys, "stats", "--db", db_path, "--json")
@@ -95,6 +134,11 @@ def test_prune_then_stats(capsys, db_path, reviewed_run):
     assert after["(file)"]["bytes"] < before["(file)"]["bytes"]
 
     rc, out, _ = cli(capsys, "prune", "--db", db_path)
-    assert rc == 0 and out.startswith("pruned 0 run(s): deleted 0 checkpoint(s) and 0 write(s), kept 2;")
+    assert rc == 0 and out.startswith(
+        "pruned 0 run(s): deleted 0 checkpoint(s) and 0 write(s), kept 2;"
+    )
     rc, out, _ = cli(capsys, "stats", "--db", db_path)
-    assert out.splitlines()[0].split() == ["table", "rows", "bytes"] and "(file)" in out.splitlines()[-1]
+    assert (
+        out.splitlines()[0].split() == ["table", "rows", "bytes"]
+        and "(file)" in out.splitlines()[-1]
+    )

@@ -24,7 +24,13 @@ from baton.worker import Worker, run_tasks
 
 def stub_verifier(claims, sources):
     return [
-        Verdict(claim_id=c.id, label="supported", confidence=0.9, evidence=list(c.citations[:1]), checks=[CheckResult(check="lexical", label="supported", score=0.9)])
+        Verdict(
+            claim_id=c.id,
+            label="supported",
+            confidence=0.9,
+            evidence=list(c.citations[:1]),
+            checks=[CheckResult(check="lexical", label="supported", score=0.9)],
+        )
         for c in claims
     ]
 
@@ -40,7 +46,11 @@ def runs(store, example_tasks):
     store.decide(item["item_id"], Decision(action="extend", reviewer="ann", extra_hops=4))
     Worker(store, verifier=stub_verifier).drain()
     (waiting,) = run_tasks(store, [capped], verifier=stub_verifier)
-    assert [store.run(r)["status"] for r in (plain, reviewed, waiting)] == ["finished", "finished", "waiting_review"]
+    assert [store.run(r)["status"] for r in (plain, reviewed, waiting)] == [
+        "finished",
+        "finished",
+        "waiting_review",
+    ]
     return {"plain": plain, "reviewed": reviewed, "waiting": waiting}
 
 
@@ -49,7 +59,10 @@ def _history(store, run_id):
     saver = open_saver(store.path)
     try:
         graph = build_graph(checkpointer=saver, verifier=stub_verifier)
-        return [(s.config["configurable"]["checkpoint_id"], s.next) for s in graph.get_state_history(thread_config(run_id))][::-1]
+        return [
+            (s.config["configurable"]["checkpoint_id"], s.next)
+            for s in graph.get_state_history(thread_config(run_id))
+        ][::-1]
     finally:
         saver.conn.close()
 
@@ -66,7 +79,11 @@ def test_prune_keeps_the_last_checkpoint_and_the_ones_at_interrupts(store, runs)
 
     assert result.runs == [plain, reviewed]
     assert sorted(result.kept) == sorted(
-        [(plain, "", before[plain][-1][0]), (reviewed, "", at_review[0]), (reviewed, "", before[reviewed][-1][0])]
+        [
+            (plain, "", before[plain][-1][0]),
+            (reviewed, "", at_review[0]),
+            (reviewed, "", before[reviewed][-1][0]),
+        ]
     )
     assert result.checkpoints_deleted == (12 - 1) + (14 - 2)
     assert _history(store, plain) == [before[plain][-1]]
@@ -77,7 +94,11 @@ def test_prune_keeps_the_last_checkpoint_and_the_ones_at_interrupts(store, runs)
     saver = open_saver(store.path)
     graph = build_graph(checkpointer=saver, verifier=stub_verifier)
     final = graph.get_state(thread_config(reviewed))
-    assert final.next == () and final.values["outcome"] == "finished" and final.values["report"] is not None
+    assert (
+        final.next == ()
+        and final.values["outcome"] == "finished"
+        and final.values["report"] is not None
+    )
     saver.conn.close()
     assert {r: store.events(r) for r in runs.values()} == events_before
     assert [d["decision"]["action"] for d in store.decisions(reviewed)] == ["extend"]
@@ -102,7 +123,9 @@ def test_older_than_only_prunes_runs_that_ended_long_enough_ago(store, runs):
 def test_prune_of_chosen_runs(store, runs):
     res = prune(store, run_ids=[runs["reviewed"], runs["waiting"]], vacuum=False)
     assert res.runs == [runs["reviewed"]]
-    assert len(kept_checkpoints(store, runs["plain"])) == 1  # what would be kept; nothing was deleted
+    assert (
+        len(kept_checkpoints(store, runs["plain"])) == 1
+    )  # what would be kept; nothing was deleted
     assert len(_history(store, runs["plain"])) == 12
 
 
@@ -117,7 +140,15 @@ def test_checkpoint_bytes_drop_to_about_one_state(store, runs):
 def test_table_sizes(store, runs):
     rows = table_sizes(store)
     by = {r["table"]: r for r in rows}
-    assert {"runs", "events", "review_items", "decisions", "checkpoints", "writes", "(file)"} <= set(by)
+    assert {
+        "runs",
+        "events",
+        "review_items",
+        "decisions",
+        "checkpoints",
+        "writes",
+        "(file)",
+    } <= set(by)
     assert by["runs"]["rows"] == 3
     assert by["checkpoints"]["rows"] == 12 + 14 + len(_history(store, runs["waiting"]))
     assert by["decisions"]["rows"] == 1
@@ -126,4 +157,8 @@ def test_table_sizes(store, runs):
 
 
 def test_a_database_without_checkpoints(store):
-    assert prune(store).runs == [] and checkpoint_bytes(store) == 0 and kept_checkpoints(store, "x") == []
+    assert (
+        prune(store).runs == []
+        and checkpoint_bytes(store) == 0
+        and kept_checkpoints(store, "x") == []
+    )

@@ -83,31 +83,41 @@ def summarize_key(key: str, value: Any) -> str:
     if key == "handoff":
         return f"{v['sender']} -> {v['recipient']} (hop {v['hop']})"
     if key == "claims":
-        return f"{_plural(len(v), 'claim')}" + (": " + ", ".join(c["id"] for c in v[:12]) if v else "")
+        return f"{_plural(len(v), 'claim')}" + (
+            ": " + ", ".join(c["id"] for c in v[:12]) if v else ""
+        )
     if key == "verdicts":
         counts: dict[str, int] = {}
         for x in v:
             counts[x["label"]] = counts.get(x["label"], 0) + 1
-        return _plural(len(v), "verdict") + (": " + ", ".join(f"{n} {lab}" for lab, n in sorted(counts.items())) if v else "")
+        return _plural(len(v), "verdict") + (
+            ": " + ", ".join(f"{n} {lab}" for lab, n in sorted(counts.items())) if v else ""
+        )
     if key == "passages":
         return _plural(len(v), "passage")
     if key == "answer":
         return _plural(len(str(v).split()), "word")
     if key in ("failures", "pending_failure"):
         items = v if isinstance(v, list) else [v]
-        return "; ".join(f"{f['node']} {f['kind']}: {_clip(f['detail'], 80)}" for f in items) or "none"
+        return (
+            "; ".join(f"{f['node']} {f['kind']}: {_clip(f['detail'], 80)}" for f in items) or "none"
+        )
     if key == "review":
         return f"review requested: {v['reason']}" + (f" ({v['bound']})" if v.get("bound") else "")
     if key == "directive":
         return f"-> {v['next']}"
     if key == "decisions":
-        return _plural(len(v), "decision") + (f", last {v[-1]['action']} by {v[-1]['reviewer']}" if v else "")
+        return _plural(len(v), "decision") + (
+            f", last {v[-1]['action']} by {v[-1]['reviewer']}" if v else ""
+        )
     if key == "report":
         return f"report: {_plural(len(v.get('claims', [])), 'claim')}, {_plural(len(v.get('caveats', [])), 'caveat')}"
     if key == "trace":
         return f"+{_plural(len(v), 'line')}"
     if key == "task":
-        return f"task {v.get('id') or ''} ({v.get('kind')}, {_plural(len(v.get('sources', [])), 'source')})".replace("task  ", "task ")
+        return f"task {v.get('id') or ''} ({v.get('kind')}, {_plural(len(v.get('sources', [])), 'source')})".replace(
+            "task  ", "task "
+        )
     if isinstance(v, list):
         return _plural(len(v), "item")
     if isinstance(v, dict):
@@ -127,7 +137,12 @@ def _citation(ev: Mapping[str, Any]) -> str:
 def claim_rows(claims: Iterable[Any]) -> list[dict[str, Any]]:
     """Compact claims for the audit: ``{"id", "text", "author", "citations": ["src[start:end]"]}``."""
     return [
-        {"id": c["id"], "text": c["text"], "author": c["author"], "citations": [_citation(e) for e in c.get("citations", [])]}
+        {
+            "id": c["id"],
+            "text": c["text"],
+            "author": c["author"],
+            "citations": [_citation(e) for e in c.get("citations", [])],
+        }
         for c in jsonable(list(claims))
     ]
 
@@ -137,7 +152,12 @@ def _check_event(verdicts: list[dict[str, Any]]) -> tuple[str, list[dict[str, An
     parts = []
     for v in verdicts:
         checks = [
-            {"check": c["check"], "label": c["label"], "score": c["score"], "detail": c.get("detail", "")}
+            {
+                "check": c["check"],
+                "label": c["label"],
+                "score": c["score"],
+                "detail": c.get("detail", ""),
+            }
             for c in v.get("checks", [])
         ]
         entries.append(
@@ -146,11 +166,19 @@ def _check_event(verdicts: list[dict[str, Any]]) -> tuple[str, list[dict[str, An
                 "label": v["label"],
                 "confidence": v["confidence"],
                 "checks": checks,
-                "evidence": [{**_e, "span": _citation(_e)} for _e in ({k: e[k] for k in ("source_id", "start", "end", "text")} for e in v.get("evidence", []))],
+                "evidence": [
+                    {**_e, "span": _citation(_e)}
+                    for _e in (
+                        {k: e[k] for k in ("source_id", "start", "end", "text")}
+                        for e in v.get("evidence", [])
+                    )
+                ],
             }
         )
         shown = ", ".join(f"{c['check']} {c['label'] or '-'}" for c in checks[:6])
-        parts.append(f"{v['claim_id']} {v['label']} {v['confidence']:.2f}" + (f" ({shown})" if shown else ""))
+        parts.append(
+            f"{v['claim_id']} {v['label']} {v['confidence']:.2f}" + (f" ({shown})" if shown else "")
+        )
     return "; ".join(parts) or "no verdict", entries
 
 
@@ -166,7 +194,12 @@ def _saw(node: str, values: Mapping[str, Any]) -> dict[str, Any]:
             "answer_written": bool(values.get("answer")),
         }
     h = jsonable(values["handoff"])
-    return {"handoff": {k: h.get(k) for k in ("sender", "recipient", "hop", "instructions", "context", "expected_output")}}
+    return {
+        "handoff": {
+            k: h.get(k)
+            for k in ("sender", "recipient", "hop", "instructions", "context", "expected_output")
+        }
+    }
 
 
 def update_events(
@@ -197,7 +230,10 @@ def update_events(
     trace = [str(t) for t in (update.get("trace") or [])]
     changed = changed_keys(update)
     base = {"step": step, "node": node, "hop": hop}
-    start_payload = {"started_at": started.isoformat(timespec="milliseconds").replace("+00:00", "Z"), "saw": _saw(node, values)}
+    start_payload = {
+        "started_at": started.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "saw": _saw(node, values),
+    }
     end_payload: dict[str, Any] = {"changed": changed}
     if update.get("claims"):
         end_payload["claims"] = claim_rows(update["claims"])
@@ -215,16 +251,45 @@ def update_events(
     ]
     if update.get("handoff") is not None:
         h = jsonable(update["handoff"])
-        events.append({**base, "kind": "handoff", "summary": f"{h['sender']} -> {h['recipient']} (hop {h['hop']}): {_clip(h['instructions'], 160)}", "payload": h})
-    if update.get("verdicts") and "claims" not in update:  # the verifier's results (authors only filter)
+        events.append(
+            {
+                **base,
+                "kind": "handoff",
+                "summary": f"{h['sender']} -> {h['recipient']} (hop {h['hop']}): {_clip(h['instructions'], 160)}",
+                "payload": h,
+            }
+        )
+    if (
+        update.get("verdicts") and "claims" not in update
+    ):  # the verifier's results (authors only filter)
         summary, entries = _check_event(jsonable(update["verdicts"]))
         events.append({**base, "kind": "check", "summary": _clip(summary, 400), "payload": entries})
     review = jsonable(update.get("review"))
     if review and review.get("bound"):
-        events.append({**base, "kind": "bound", "summary": f"{review['reason']}: {review['bound']}", "payload": {"reason": review["reason"], "bound": review["bound"], "hop": review["hop"]}})
+        events.append(
+            {
+                **base,
+                "kind": "bound",
+                "summary": f"{review['reason']}: {review['bound']}",
+                "payload": {
+                    "reason": review["reason"],
+                    "bound": review["bound"],
+                    "hop": review["hop"],
+                },
+            }
+        )
     failures = jsonable(update.get("failures") or [])
     if failures:
-        events.append({**base, "kind": "failure", "summary": _clip("; ".join(f"{f['node']} {f['kind']}: {f['detail']}" for f in failures), 400), "payload": failures})
+        events.append(
+            {
+                **base,
+                "kind": "failure",
+                "summary": _clip(
+                    "; ".join(f"{f['node']} {f['kind']}: {f['detail']}" for f in failures), 400
+                ),
+                "payload": failures,
+            }
+        )
     return events
 
 
@@ -246,7 +311,9 @@ def trace_rows(events: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     return [
         {
             "run_id": e["run_id"],
-            "time": (e["payload"] or {}).get("started_at", e["created_at"]) if e["kind"] == "node_start" else e["created_at"],
+            "time": (e["payload"] or {}).get("started_at", e["created_at"])
+            if e["kind"] == "node_start"
+            else e["created_at"],
             "step": e["step"],
             "hop": e["hop"],
             "node": e["node"],
@@ -288,5 +355,9 @@ def format_table(rows: Iterable[Mapping[str, Any]], width: int = 140) -> str:
     lines = ["  ".join([*(c.ljust(w) for c, w in zip(cols[:-1], widths, strict=True)), cols[-1]])]
     lines.append("  ".join([*("-" * w for w in widths), "-" * 7]))
     for row in cells:
-        lines.append("  ".join([*(v.ljust(w) for v, w in zip(row[:-1], widths, strict=True)), _clip(row[-1], room)]))
+        lines.append(
+            "  ".join(
+                [*(v.ljust(w) for v, w in zip(row[:-1], widths, strict=True)), _clip(row[-1], room)]
+            )
+        )
     return "\n".join(lines) + "\n"

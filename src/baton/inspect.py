@@ -81,9 +81,13 @@ def fork(graph: Any, run_id: str, checkpoint_id: str, changes: Mapping[str, Any]
     if not snap.values:
         raise NotFoundError(f"thread {run_id!r} has no checkpoint {checkpoint_id!r}")
     if not snap.next:
-        raise ValueError(f"checkpoint {checkpoint_id!r} is the end of the run: fork from an earlier one")
+        raise ValueError(
+            f"checkpoint {checkpoint_id!r} is the end of the run: fork from an earlier one"
+        )
     goto = list(snap.next)
-    return graph.update_state(snap.config, Command(goto=goto[0] if len(goto) == 1 else goto, update=dict(changes)))
+    return graph.update_state(
+        snap.config, Command(goto=goto[0] if len(goto) == 1 else goto, update=dict(changes))
+    )
 
 
 # -- the audit trail as rows ----------------------------------------------------------------
@@ -93,7 +97,11 @@ def timeline(store: Store, run_id: str) -> list[dict[str, Any]]:
     """One row per node turn, in order: ``{"step", "hop", "node", "start_ms", "duration_ms",
     "tokens", "summary"}``; ``start_ms`` is milliseconds since the run's first node started."""
     events = store.events(run_id)
-    starts = {(e["step"], e["node"]): e["payload"]["started_at"] for e in events if e["kind"] == "node_start"}
+    starts = {
+        (e["step"], e["node"]): e["payload"]["started_at"]
+        for e in events
+        if e["kind"] == "node_start"
+    }
     rows = []
     t0 = None
     for e in events:
@@ -108,7 +116,9 @@ def timeline(store: Store, run_id: str) -> list[dict[str, Any]]:
                 "step": e["step"],
                 "hop": e["hop"],
                 "node": e["node"],
-                "start_ms": None if at is None or t0 is None else round((at - t0).total_seconds() * 1000, 3),
+                "start_ms": None
+                if at is None or t0 is None
+                else round((at - t0).total_seconds() * 1000, 3),
                 "duration_ms": e["duration_ms"],
                 "tokens": e["tokens"] or 0,
                 "summary": e["summary"],
@@ -121,7 +131,20 @@ def handoffs(store: Store, run_id: str) -> list[dict[str, Any]]:
     """Every handoff, in order: ``{"step", "hop", "sender", "recipient", "instructions",
     "context", "expected_output"}``."""
     return [
-        {"step": e["step"], **{k: e["payload"][k] for k in ("hop", "sender", "recipient", "instructions", "context", "expected_output")}}
+        {
+            "step": e["step"],
+            **{
+                k: e["payload"][k]
+                for k in (
+                    "hop",
+                    "sender",
+                    "recipient",
+                    "instructions",
+                    "context",
+                    "expected_output",
+                )
+            },
+        }
         for e in store.events(run_id)
         if e["kind"] == "handoff"
     ]
@@ -148,7 +171,12 @@ def claims(store: Store, run_id: str) -> list[dict[str, Any]]:
     events = store.events(run_id)
     if report:
         claim_list = [
-            {"id": c["id"], "text": c["text"], "author": c["author"], "citations": [f"{e['source_id']}[{e['start']}:{e['end']}]" for e in c["citations"]]}
+            {
+                "id": c["id"],
+                "text": c["text"],
+                "author": c["author"],
+                "citations": [f"{e['source_id']}[{e['start']}:{e['end']}]" for e in c["citations"]],
+            }
             for c in report["claims"]
         ]
         verdicts = {v["claim_id"]: v for v in report["verdicts"]}
@@ -171,7 +199,10 @@ def claims(store: Store, run_id: str) -> list[dict[str, Any]]:
                 "label": v.get("label"),
                 "confidence": v.get("confidence"),
                 "checks": {k["check"]: k["label"] for k in v.get("checks", [])},
-                "evidence": [f"{e['source_id']}[{e['start']}:{e['end']}]: {e['text']}" for e in v.get("evidence", [])],
+                "evidence": [
+                    f"{e['source_id']}[{e['start']}:{e['end']}]: {e['text']}"
+                    for e in v.get("evidence", [])
+                ],
             }
         )
     return rows

@@ -56,6 +56,10 @@ FAULT_KINDS = (
 """What ``FaultyChatModel`` can inject. ``bad_route`` answers a route call with a node outside
 the table; ``hang`` sleeps ``hang_s`` before answering (for turn / idle timeouts)."""
 
+ROLE_TOOLS = {"supervise": "SupervisorRoute", "research": "ResearchPicks", "analyze": "AnalyzeClaims", "write": "WriteAnswer"}
+"""The tool (structured output schema) each llm engine role binds; ``FaultyChatModel`` keys
+may name either."""
+
 _REQUEST = httpx.Request("POST", "http://scripted.invalid/v1/chat/completions")
 
 
@@ -139,8 +143,8 @@ class ScriptedChatModel(_ToolsBinding, BaseChatModel):
       ``ScriptError`` instead).
     - ``model_name``: reported like a real model's name (the LLM judge compares names).
 
-    ``calls`` holds the messages of every call; ``used`` counts scripted replies consumed.
-    Thread-safe.
+    ``calls`` holds the messages of every call; ``used`` counts scripted replies consumed;
+    ``tokens`` sums the usage metadata of every reply. Thread-safe.
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
@@ -153,6 +157,7 @@ class ScriptedChatModel(_ToolsBinding, BaseChatModel):
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
     _next: int = PrivateAttr(default=0)
     _calls: list[list[BaseMessage]] = PrivateAttr(default_factory=list)
+    _tokens: int = PrivateAttr(default=0)
 
     @property
     def _llm_type(self) -> str:
@@ -189,7 +194,14 @@ class ScriptedChatModel(_ToolsBinding, BaseChatModel):
     def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None, run_manager: Any = None, **kwargs: Any) -> ChatResult:
         n, reply = self._take(messages)
         message = _with_usage(_as_message(reply, messages, kwargs.get("tools"), n), messages)
+        with self._lock:
+            self._tokens += int((message.usage_metadata or {}).get("total_tokens") or 0)
         return ChatResult(generations=[ChatGeneration(message=message)])
+
+    @property
+    def tokens(self) -> int:
+        """Total tokens reported in the usage metadata of every reply so far."""
+        return self._tokens
 
     def assert_all_used(self) -> None:
         """Raise ``ScriptError`` when scripted replies were never asked for."""
@@ -236,7 +248,8 @@ class FaultyChatModel(_ToolsBinding, BaseChatModel):
         with self._lock:
             self._n += 1
             for key, queue in self.faults.items():
-                if (key == "*" or (key.lower() in names and names)) and queue:
+                alias = ROLE_TOOLS.get(key, key).lower()
+                if (key == "*" or (names and (key.lower() in names or alias in names))) and queue:
                     kind = queue.pop(0)
                     if kind is not None:
                         if kind not in FAULT_KINDS:

@@ -9,7 +9,9 @@ For each claimed run the worker picks up exactly where the checkpoints say:
 - paused at ``review`` with no decision: back to ``waiting_review``;
 - a checkpoint mid-run (the previous worker died): continue from it (``input=None``).
 
-It streams ``updates`` and ``checkpoints``; each node update becomes ``events`` rows keyed by
+It streams ``updates`` and ``checkpoints`` with ``durability="sync"`` (a checkpoint is on
+disk before its events are written, so a crash can never leave events ahead of the
+checkpoints); each node update becomes ``events`` rows keyed by
 the superstep, so replaying a step after a crash writes nothing twice (at-least-once
 execution, exactly-once records). An interrupt becomes a ``review_items`` row.
 """
@@ -142,8 +144,12 @@ class Worker:
     def _emit(self, run_id: str, *events: Mapping[str, Any], **event: Any) -> None:
         """Write audit events (``Store.add_event`` keyword dicts, or one as keywords) in one
         transaction, then pass the ones written (not replays) to ``on_event``. See ``baton.audit``."""
+        from contextlib import nullcontext
+
         batch = [dict(e) for e in events] + ([event] if event else [])
-        with self.store.transaction():
+        # Hold the checkpointer's lock: a checkpoint write in progress (on the saver's own
+        # connection) is waited for in-process, not by SQLite's busy handler (sleeps of >= 1 ms).
+        with getattr(self.saver, "lock", None) or nullcontext(), self.store.transaction():
             written = [e for e in batch if self.store.add_event(run_id, **e)]
         if self.on_event is not None:
             for e in written:
@@ -195,7 +201,7 @@ class Worker:
 
         buffered: list[tuple[str, dict[str, Any], float]] = []
         last = time.monotonic()
-        for mode, chunk in self.graph.stream(graph_input, cfg, stream_mode=["updates", "checkpoints"]):
+        for mode, chunk in self.graph.stream(graph_input, cfg, stream_mode=["updates", "checkpoints"], durability="sync"):
             if beat.lost.is_set():
                 raise LeaseLost(run_id)
             if mode == "updates":

@@ -39,7 +39,12 @@ def _free_port() -> int:
 
 
 def _baton(*args: str) -> list[str]:
-    return [sys.executable, "-c", "import sys; from baton.cli import main; sys.exit(main(sys.argv[1:]))", *args]
+    return [
+        sys.executable,
+        "-c",
+        "import sys; from baton.cli import main; sys.exit(main(sys.argv[1:]))",
+        *args,
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +58,11 @@ def server(tmp_path_factory):
     from baton.worker import Worker
 
     db = str(tmp_path_factory.mktemp("e2e") / "baton.db")
-    payloads = [line for line in (ROOT / "examples" / "tasks.jsonl").read_text().splitlines() if line.strip()][:2]
+    payloads = [
+        line
+        for line in (ROOT / "examples" / "tasks.jsonl").read_text().splitlines()
+        if line.strip()
+    ][:2]
     store = Store(db)
     for p in payloads:
         store.submit(Task.model_validate_json(p).model_copy(update={"policy": Policy(max_hops=2)}))
@@ -66,9 +75,18 @@ def server(tmp_path_factory):
     port = _free_port()
     log = Path(db).with_name("ui.log")
     with log.open("w") as out:
-        proc = subprocess.Popen(_baton("ui", "--db", db, "--port", str(port), "--no-worker"), stdout=out, stderr=subprocess.STDOUT, text=True)
+        proc = subprocess.Popen(
+            _baton("ui", "--db", db, "--port", str(port), "--no-worker"),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
     deadline = time.monotonic() + 60
-    while f"baton is up: http://127.0.0.1:{port}" not in log.read_text() and proc.poll() is None and time.monotonic() < deadline:
+    while (
+        f"baton is up: http://127.0.0.1:{port}" not in log.read_text()
+        and proc.poll() is None
+        and time.monotonic() < deadline
+    ):
         time.sleep(0.2)
     assert f"baton is up: http://127.0.0.1:{port}" in log.read_text(), log.read_text()
     yield {"url": f"http://127.0.0.1:{port}", "db": db}
@@ -89,7 +107,7 @@ def browser():
 
 @pytest.fixture
 def page(browser):
-    ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1800})
     pg = ctx.new_page()
     pg.set_default_timeout(TIMEOUT_MS)
     yield pg
@@ -98,7 +116,9 @@ def page(browser):
 
 def _worker(db: str) -> None:
     """Work every queued run of ``db`` in a separate process (as `baton worker --once`)."""
-    subprocess.run(_baton("worker", "--db", db, "--once"), check=True, timeout=120, capture_output=True)
+    subprocess.run(
+        _baton("worker", "--db", db, "--once"), check=True, timeout=120, capture_output=True
+    )
 
 
 def _sign_in(page, url: str, user: tuple[str, str], query: str = "") -> None:
@@ -154,9 +174,13 @@ def test_analyst_submits_a_task_and_sees_it_progress(server, page):
         "# Eiffel Tower\nThe Eiffel Tower was completed in 1889 for the World's Fair in Paris. It is 330 metres tall."
     )
     _shot(page, "submit")
-    page.get_by_test_id("stBaseButton-secondaryFormSubmit").or_(page.get_by_test_id("stBaseButton-primaryFormSubmit")).click()
+    page.get_by_test_id("stBaseButton-secondaryFormSubmit").or_(
+        page.get_by_test_id("stBaseButton-primaryFormSubmit")
+    ).click()
     page.get_by_text(re.compile(r"Queued run [0-9a-f]{12}")).wait_for()
-    run_id = re.search(r"Queued run ([0-9a-f]{12})", page.get_by_text(re.compile("Queued run")).inner_text()).group(1)
+    run_id = re.search(
+        r"Queued run ([0-9a-f]{12})", page.get_by_text(re.compile("Queued run")).inner_text()
+    ).group(1)
     page.get_by_role("button", name="Open the run").click()
     page.get_by_role("heading", name=f"Run {run_id}").wait_for()
     page.get_by_text("queued").first.wait_for()
@@ -179,6 +203,8 @@ def test_analyst_deep_link_to_an_item_is_refused(server, page):
     store.close()
     assert items, "the reviewer test leaves one item pending"
     _sign_in(page, server["url"], ANALYST, query=f"/?item={items[0]['item_id']}")
-    page.get_by_text("Refused: the review queue is for reviewers; bob is signed in as analyst.").wait_for()
+    page.get_by_text(
+        "Refused: the review queue is for reviewers; bob is signed in as analyst."
+    ).wait_for()
     assert page.get_by_role("button", name="Approve").count() == 0
     _shot(page, "refused")

@@ -21,14 +21,18 @@ def kernel_from_this_venv(tmp_path, monkeypatch):
     spec = tmp_path / "kernels" / "python3"
     spec.mkdir(parents=True)
     argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
-    (spec / "kernel.json").write_text(json.dumps({"argv": argv, "display_name": "baton venv", "language": "python"}))
+    (spec / "kernel.json").write_text(
+        json.dumps({"argv": argv, "display_name": "baton venv", "language": "python"})
+    )
     monkeypatch.setenv("JUPYTER_PATH", str(tmp_path))
     return "python3"
 
 
 def _run(name: str, kernel_name: str) -> nbformat.NotebookNode:
     nb = nbformat.read(NOTEBOOKS / name, as_version=4)
-    NotebookClient(nb, timeout=300, kernel_name=kernel_name, resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
+    NotebookClient(
+        nb, timeout=300, kernel_name=kernel_name, resources={"metadata": {"path": str(NOTEBOOKS)}}
+    ).execute()
     return nb
 
 
@@ -42,7 +46,12 @@ def _text(nb: nbformat.NotebookNode) -> str:
 
 
 def _errors(nb: nbformat.NotebookNode) -> list[str]:
-    return [out["ename"] for cell in nb.cells for out in cell.get("outputs", []) if out.get("output_type") == "error"]
+    return [
+        out["ename"]
+        for cell in nb.cells
+        for out in cell.get("outputs", [])
+        if out.get("output_type") == "error"
+    ]
 
 
 @pytest.mark.slow
@@ -51,8 +60,17 @@ def test_build_and_edit_graph_runs_top_to_bottom(kernel_from_this_venv):
     assert _errors(nb) == []
     text = _text(nb)
     assert "refused: node 'orphan' is unreachable from 'supervise'" in text
-    mermaid = [out["data"]["text/vnd.mermaid"] for c in nb.cells for out in c.get("outputs", []) if "text/vnd.mermaid" in out.get("data", {})]
-    assert len(mermaid) == 1 and "supervise --> tally" in mermaid[0] and "tally -.-> supervise" in mermaid[0]
+    mermaid = [
+        out["data"]["text/vnd.mermaid"]
+        for c in nb.cells
+        for out in c.get("outputs", [])
+        if "text/vnd.mermaid" in out.get("data", {})
+    ]
+    assert (
+        len(mermaid) == 1
+        and "supervise --> tally" in mermaid[0]
+        and "tally -.-> supervise" in mermaid[0]
+    )
     assert "hop 4: supervise -> tally" in text and "tally: {" in text
     assert "forked from step 5 -> next: ('verify',) | claims now: ['c1']" in text
 
@@ -63,6 +81,8 @@ def test_inspect_a_run_runs_top_to_bottom(kernel_from_this_venv):
     assert _errors(nb) == []
     text = _text(nb)
     assert "'status': 'finished'" in text and "'max_hops': 6" in text
-    assert any(out.get("data", {}).get("image/png") for c in nb.cells for out in c.get("outputs", [])), "the timeline plot"
+    assert any(
+        out.get("data", {}).get("image/png") for c in nb.cells for out in c.get("outputs", [])
+    ), "the timeline plot"
     assert "two more steps are fine" in text and "extend" in text
     assert "paused for review: hop_limit" in text

@@ -41,16 +41,24 @@ def test_two_reviewers_deciding_one_item_at_once(ui_db):
     ann, rosa = {"name": ANN, "role": "reviewer"}, {"name": ROSA, "role": "reviewer"}
     outcomes = Counter()
     for item_id, run_id in zip(ui_db.item_ids, ui_db.run_ids, strict=True):
-        results = _race(ui_db.path, item_id, [(ann, "approve", {}), (rosa, "reject", {"note": "off topic"})])
+        results = _race(
+            ui_db.path, item_id, [(ann, "approve", {}), (rosa, "reject", {"note": "off topic"})]
+        )
         wins = [r for r in results if isinstance(r, dict)]
         losses = [r for r in results if isinstance(r, DecisionConflict)]
         assert len(wins) == 1 and len(losses) == 1, results
         won = wins[0]
-        assert (losses[0].decided_by, losses[0].decided_at, losses[0].action) == (won["decided_by"], won["decided_at"], won["action"])
+        assert (losses[0].decided_by, losses[0].decided_at, losses[0].action) == (
+            won["decided_by"],
+            won["decided_at"],
+            won["action"],
+        )
         outcomes[won["decided_by"]] += 1
 
         store = Store(ui_db.path)
-        assert [(d["reviewer"], d["action"]) for d in store.decisions(run_id)] == [(won["decided_by"], won["action"])]
+        assert [(d["reviewer"], d["action"]) for d in store.decisions(run_id)] == [
+            (won["decided_by"], won["action"])
+        ]
         assert Worker(store).drain() == [run_id]  # resumed once ...
         assert Worker(store).drain() == []  # ... and never again
         run = store.run(run_id)
@@ -69,7 +77,11 @@ def test_many_reviewers_one_item(ui_db):
     results = _race(ui_db.path, ui_db.item_ids[0], [(u, "approve", {}) for u in users])
     wins = [r for r in results if isinstance(r, dict)]
     assert len(wins) == 1
-    assert all(isinstance(r, DecisionConflict) and r.decided_by == wins[0]["decided_by"] for r in results if r is not wins[0])
+    assert all(
+        isinstance(r, DecisionConflict) and r.decided_by == wins[0]["decided_by"]
+        for r in results
+        if r is not wins[0]
+    )
     store = Store(ui_db.path)
     assert len(store.decisions(ui_db.run_ids[0])) == 1
     store.close()

@@ -4,7 +4,7 @@ action, and the refusals (wrong role, item already decided)."""
 from __future__ import annotations
 
 import pytest
-from uitest_users import ANN, BOB, PASSWORDS, ROSA
+from uitest_users import ANN, BOB, PASSWORDS, ROSA, plain
 
 from baton.checkpoints import Store
 from baton.contracts import Decision
@@ -31,7 +31,7 @@ def test_new_database_without_users_says_how_to_create_one(db_path, monkeypatch)
     monkeypatch.setenv("BATON_DB", str(db_path))
     at = AppTest.from_file(str(APP_PATH), default_timeout=60).run()
     assert not at.exception
-    assert at.warning[0].value == "This database has no users yet, so nobody can sign in."
+    assert plain(at.warning[0].value) == "This database has no users yet, so nobody can sign in."
     assert f"baton users add ann --role reviewer --db {db_path}" in at.code[0].value
     assert not at.text_input  # no sign-in form while nobody could sign in
 
@@ -42,7 +42,7 @@ def test_sign_in_refuses_a_wrong_password_and_admits_the_right_one(make_app, ui_
     at.text_input(key="sign_in_name").input(ANN)
     at.text_input(key="sign_in_password").input("not-the-password")
     at.button[0].click().run()
-    assert [e.value for e in at.error] == ["Unknown name or wrong password."]
+    assert [plain(e.value) for e in at.error] == ["Unknown name or wrong password."]
     assert "user_name" not in at.session_state
 
     at.text_input(key="sign_in_password").input(PASSWORDS[ANN])
@@ -85,11 +85,20 @@ def test_approve_records_the_reviewer_queues_the_run_and_the_worker_finishes_it(
     at.button(key="act_approve").click().run()
     assert not at.exception
     # moved on to the next pending item, with the outcome shown
-    assert at.query_params["item"] == [ui_db.item_ids[1]] or at.query_params["item"] == ui_db.item_ids[1]
-    assert at.success[0].value.startswith(f"approve recorded for item {ui_db.item_ids[0]} by ann")
+    assert (
+        at.query_params["item"] == [ui_db.item_ids[1]]
+        or at.query_params["item"] == ui_db.item_ids[1]
+    )
+    assert plain(at.success[0].value).startswith(
+        f"approve recorded for item {ui_db.item_ids[0]} by ann"
+    )
     store = Store(ui_db.path)
     decided = store.item(ui_db.item_ids[0])
-    assert (decided["status"], decided["decided_by"], decided["action"]) == ("decided", ANN, "approve")
+    assert (decided["status"], decided["decided_by"], decided["action"]) == (
+        "decided",
+        ANN,
+        "approve",
+    )
     assert [d["reviewer"] for d in store.decisions(ui_db.run_ids[0])] == [ANN]
     assert store.run(ui_db.run_ids[0])["status"] == "queued"
     assert Worker(store).drain() == [ui_db.run_ids[0]]
@@ -102,7 +111,7 @@ def test_approve_records_the_reviewer_queues_the_run_and_the_worker_finishes_it(
 def test_reject_needs_a_reason(make_app, ui_db):
     at = make_app(ANN, item=ui_db.item_ids[0])
     at.button(key="act_reject").click().run()
-    assert [e.value for e in at.error] == ["A rejection needs a reason."]
+    assert [plain(e.value) for e in at.error] == ["A rejection needs a reason."]
     store = Store(ui_db.path)
     assert store.item(ui_db.item_ids[0])["status"] == "pending"
     at.text_input(key="act_reject_reason").input("the sources are off topic")
@@ -127,7 +136,11 @@ def test_edit_is_a_typed_form_change_drop_and_new_instructions(make_app, ui_db):
     decision = Decision.model_validate(store.decisions(ui_db.run_ids[0])[0]["decision"])
     assert decision.action == "edit" and decision.reviewer == ANN
     assert [e.model_dump() for e in decision.edits.claims] == [
-        {"claim_id": claims[0]["id"], "text": "Four women have served on the US Supreme Court.", "drop": False},
+        {
+            "claim_id": claims[0]["id"],
+            "text": "Four women have served on the US Supreme Court.",
+            "drop": False,
+        },
         {"claim_id": claims[1]["id"], "text": None, "drop": True},
     ]
     assert decision.edits.instructions == "Check only what the sources say."
@@ -137,7 +150,9 @@ def test_edit_is_a_typed_form_change_drop_and_new_instructions(make_app, ui_db):
 def test_edit_with_nothing_changed_is_refused(make_app, ui_db):
     at = make_app(ANN, item=ui_db.item_ids[0])
     at.button(key="FormSubmitter:act_edit_form-Apply edits").click().run()
-    assert [e.value for e in at.error] == ["Not applied: field edits: nothing to apply: change a claim, drop one, or give new instructions"]
+    assert [plain(e.value) for e in at.error] == [
+        "Not applied: field edits: nothing to apply: change a claim, drop one, or give new instructions"
+    ]
     store = Store(ui_db.path)
     assert store.item(ui_db.item_ids[0])["status"] == "pending"
     store.close()
@@ -153,7 +168,12 @@ def test_send_back_offers_only_the_nodes_the_table_allows(make_app, ui_db):
     at.button(key="act_send_back").click().run()
     assert not at.exception
     d = store.decisions(ui_db.run_ids[0])[0]["decision"]
-    assert (d["action"], d["target"], d["note"], d["reviewer"]) == ("send_back", "research", "look for the 2022 appointment", ANN)
+    assert (d["action"], d["target"], d["note"], d["reviewer"]) == (
+        "send_back",
+        "research",
+        "look for the 2022 appointment",
+        ANN,
+    )
     store.close()
 
 
@@ -175,15 +195,19 @@ def test_extend_raises_the_hop_ceiling(make_app, ui_db):
 def test_second_reviewer_is_told_who_decided_and_when(make_app, ui_db):
     at = make_app(ANN, item=ui_db.item_ids[0])  # ann has the item open ...
     store = Store(ui_db.path)
-    won = store.decide(ui_db.item_ids[0], Decision(action="reject", reviewer=ROSA, note="duplicate"))  # ... rosa decides first
+    won = store.decide(
+        ui_db.item_ids[0], Decision(action="reject", reviewer=ROSA, note="duplicate")
+    )  # ... rosa decides first
     at.button(key="act_approve").click().run()
-    assert [e.value for e in at.error] == [
+    assert [plain(e.value) for e in at.error] == [
         f"Not applied: this item was already decided (reject) by {ROSA} at {won['decided_at']}."
     ]
     assert [d["reviewer"] for d in store.decisions(ui_db.run_ids[0])] == [ROSA]
     # reopened, the item says so and offers no actions
     at = make_app(ANN, item=ui_db.item_ids[0])
-    assert at.info[0].value.startswith(f"Already decided: reject by {ROSA} at {won['decided_at']}")
+    assert plain(at.info[0].value).startswith(
+        f"Already decided: reject by {ROSA} at {won['decided_at']}"
+    )
     assert not {"act_approve", "act_reject", "act_send_back", "act_extend"} & _keys(at)
     store.close()
 
@@ -193,7 +217,9 @@ def test_analysts_are_refused_the_queue_and_its_items_even_by_deep_link(make_app
     query = {k: (ui_db.item_ids[0] if v == "ITEM" else v) for k, v in query.items()}
     at = make_app(BOB, **query)
     assert not at.exception
-    assert [e.value for e in at.error] == ["Refused: the review queue is for reviewers; bob is signed in as analyst."]
+    assert [plain(e.value) for e in at.error] == [
+        "Refused: the review queue is for reviewers; bob is signed in as analyst."
+    ]
     assert not {"act_approve", "act_reject", "open_oldest"} & _keys(at)
     assert "nav_queue" not in _keys(at)
     store = Store(ui_db.path)
@@ -216,3 +242,22 @@ def test_a_removed_user_is_signed_out(make_app, ui_db):
     at = make_app("ghost")
     assert at.title[0].value == "baton: sign in"
     assert "user_name" not in at.session_state
+
+
+def test_with_oidc_configured_the_sign_in_is_the_identity_providers(make_app, ui_db):
+    from streamlit.testing.v1 import AppTest
+
+    from baton.ui import APP_PATH
+
+    at = AppTest.from_file(str(APP_PATH), default_timeout=60)
+    at.secrets["auth"] = {
+        "redirect_uri": "http://127.0.0.1:8501/oauth2callback",
+        "cookie_secret": "x" * 32,
+        "client_id": "baton",
+        "client_secret": "s",
+        "server_metadata_url": "http://127.0.0.1:1/.well-known/openid-configuration",
+    }
+    at.run()
+    assert not at.exception
+    assert [b.label for b in at.button] == ["Sign in with your identity provider"]
+    assert not at.text_input  # no password form under OIDC

@@ -42,7 +42,9 @@ class PruneResult:
 
 
 def _has_checkpoint_tables(store: Store) -> bool:
-    names = {r[0] for r in store.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    names = {
+        r[0] for r in store.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+    }
     return {"checkpoints", "writes"} <= names
 
 
@@ -66,13 +68,18 @@ def checkpoint_bytes(store: Store, thread_id: str | None = None) -> int:
         return 0
     where, args = ("WHERE thread_id = ?", (thread_id,)) if thread_id else ("", ())
     a = store.conn.execute(
-        f"SELECT COALESCE(SUM(LENGTH(checkpoint) + LENGTH(metadata)), 0) FROM checkpoints {where}", args
+        f"SELECT COALESCE(SUM(LENGTH(checkpoint) + LENGTH(metadata)), 0) FROM checkpoints {where}",
+        args,
     ).fetchone()[0]
-    b = store.conn.execute(f"SELECT COALESCE(SUM(LENGTH(value)), 0) FROM writes {where}", args).fetchone()[0]
+    b = store.conn.execute(
+        f"SELECT COALESCE(SUM(LENGTH(value)), 0) FROM writes {where}", args
+    ).fetchone()[0]
     return int(a) + int(b)
 
 
-def prunable_runs(store: Store, older_than_days: float = 0.0, now: datetime | None = None) -> list[str]:
+def prunable_runs(
+    store: Store, older_than_days: float = 0.0, now: datetime | None = None
+) -> list[str]:
     """Ids of runs that ended (finished, rejected, failed) at least ``older_than_days`` days
     before ``now`` (default: the current UTC time), oldest first."""
     cutoff = (now or datetime.now(UTC)) - timedelta(days=float(older_than_days))
@@ -110,8 +117,12 @@ def prune(
         marks = " OR ".join("(checkpoint_ns = ? AND checkpoint_id = ?)" for _ in keep) or "0"
         args = [a for pair in keep for a in pair]
         with store.transaction() as c:
-            n_cp = c.execute(f"DELETE FROM checkpoints WHERE thread_id = ? AND NOT ({marks})", (run_id, *args)).rowcount
-            n_wr = c.execute(f"DELETE FROM writes WHERE thread_id = ? AND NOT ({marks})", (run_id, *args)).rowcount
+            n_cp = c.execute(
+                f"DELETE FROM checkpoints WHERE thread_id = ? AND NOT ({marks})", (run_id, *args)
+            ).rowcount
+            n_wr = c.execute(
+                f"DELETE FROM writes WHERE thread_id = ? AND NOT ({marks})", (run_id, *args)
+            ).rowcount
         result.checkpoints_deleted += n_cp
         result.writes_deleted += n_wr
         if n_cp or n_wr:
@@ -129,8 +140,18 @@ def table_sizes(store: Store) -> list[dict[str, int | str]]:
     ``bytes`` counts the pages of the table and of its indexes (SQLite's ``dbstat``), plus a
     final ``{"table": "(file)", ...}`` row with the file size and its ``-wal`` file."""
     conn = store.conn
-    tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
-    owner = {r[0]: r[1] for r in conn.execute("SELECT name, tbl_name FROM sqlite_master WHERE type IN ('table', 'index')")}
+    tables = [
+        r[0]
+        for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+        )
+    ]
+    owner = {
+        r[0]: r[1]
+        for r in conn.execute(
+            "SELECT name, tbl_name FROM sqlite_master WHERE type IN ('table', 'index')"
+        )
+    }
     size: dict[str, int] = dict.fromkeys(tables, 0)
     try:
         for name, pages in conn.execute("SELECT name, SUM(pgsize) FROM dbstat GROUP BY name"):
@@ -140,9 +161,16 @@ def table_sizes(store: Store) -> list[dict[str, int | str]]:
     except Exception:  # noqa: BLE001 - SQLite built without dbstat: rows only
         pass
     out: list[dict[str, int | str]] = [
-        {"table": t, "rows": int(conn.execute(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0]), "bytes": size[t]} for t in tables
+        {
+            "table": t,
+            "rows": int(conn.execute(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0]),
+            "bytes": size[t],
+        }
+        for t in tables
     ]
     out.sort(key=lambda r: (-int(r["bytes"]), str(r["table"])))
-    file_bytes = sum(os.path.getsize(p) for p in (store.path, store.path + "-wal") if os.path.exists(p))
+    file_bytes = sum(
+        os.path.getsize(p) for p in (store.path, store.path + "-wal") if os.path.exists(p)
+    )
     out.append({"table": "(file)", "rows": sum(int(r["rows"]) for r in out), "bytes": file_bytes})
     return out

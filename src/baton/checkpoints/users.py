@@ -61,7 +61,9 @@ def m001_users(db: Database) -> None:
 def hash_password(password: str) -> str:
     """``scrypt$N$r$p$salt_hex$key_hex`` for ``password`` with a fresh random salt."""
     salt = secrets.token_bytes(16)
-    key = hashlib.scrypt(password.encode("utf-8"), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P, dklen=SCRYPT_DKLEN)
+    key = hashlib.scrypt(
+        password.encode("utf-8"), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P, dklen=SCRYPT_DKLEN
+    )
     return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${salt.hex()}${key.hex()}"
 
 
@@ -75,7 +77,14 @@ def verify_password(password: str, stored: str | None) -> bool:
         if scheme != "scrypt":
             return False
         key = bytes.fromhex(key_hex)
-        got = hashlib.scrypt(password.encode("utf-8"), salt=bytes.fromhex(salt_hex), n=int(n), r=int(r), p=int(p), dklen=len(key))
+        got = hashlib.scrypt(
+            password.encode("utf-8"),
+            salt=bytes.fromhex(salt_hex),
+            n=int(n),
+            r=int(r),
+            p=int(p),
+            dklen=len(key),
+        )
     except (ValueError, TypeError):
         return False
     return hmac.compare_digest(got, key)
@@ -85,7 +94,9 @@ def check_name(name: str) -> str:
     """``name`` stripped, or ``ConfigError`` when it is not a valid user name (see ``NAME_RE``)."""
     name = (name or "").strip()
     if not NAME_RE.match(name):
-        raise ConfigError(f"user name {name!r} is not valid: use 1-100 letters, digits and . _ @ + -")
+        raise ConfigError(
+            f"user name {name!r} is not valid: use 1-100 letters, digits and . _ @ + -"
+        )
     return name
 
 
@@ -120,9 +131,13 @@ class Users:
 
     @staticmethod
     def _public(row: dict[str, Any]) -> dict[str, Any]:
-        return {k: row[k] for k in ("name", "role", "created_at", "last_login_at")} | {"oidc": row["password_hash"] is None}
+        return {k: row[k] for k in ("name", "role", "created_at", "last_login_at")} | {
+            "oidc": row["password_hash"] is None
+        }
 
-    def add(self, name: str, role: str, password: str | None, *, replace: bool = False) -> dict[str, Any]:
+    def add(
+        self, name: str, role: str, password: str | None, *, replace: bool = False
+    ) -> dict[str, Any]:
         """Create a user (``password=None``: an OIDC-only user). Raises ``ConfigError`` for a
         bad name, an unknown role, a password shorter than ``MIN_PASSWORD`` characters, or a
         name that exists (unless ``replace=True``, which resets role and password)."""
@@ -131,7 +146,12 @@ class Users:
             raise ConfigError(f"role {role!r} is not one of {', '.join(ROLES)}")
         if password is not None and len(password) < MIN_PASSWORD:
             raise ConfigError(f"the password needs at least {MIN_PASSWORD} characters")
-        row = {"name": name, "role": role, "password_hash": hash_password(password) if password is not None else None, "created_at": now_iso()}
+        row = {
+            "name": name,
+            "role": role,
+            "password_hash": hash_password(password) if password is not None else None,
+            "created_at": now_iso(),
+        }
         try:
             if replace:
                 self.conn.execute(
@@ -140,17 +160,31 @@ class Users:
                     row,
                 )
             else:
-                self.conn.execute("INSERT INTO users (name, role, password_hash, created_at) VALUES (:name, :role, :password_hash, :created_at)", row)
+                self.conn.execute(
+                    "INSERT INTO users (name, role, password_hash, created_at) VALUES (:name, :role, :password_hash, :created_at)",
+                    row,
+                )
         except sqlite3.IntegrityError:
             raise ConfigError(f"user {name!r} exists already") from None
         return self.get(name)
 
     def get(self, name: str) -> dict[str, Any]:
         """The user called ``name``. Raises ``NotFoundError``."""
-        row = self.conn.execute("SELECT name, role, password_hash, created_at, last_login_at FROM users WHERE name = ?", (name,)).fetchone()
+        row = self.conn.execute(
+            "SELECT name, role, password_hash, created_at, last_login_at FROM users WHERE name = ?",
+            (name,),
+        ).fetchone()
         if row is None:
             raise NotFoundError(f"no user {name!r}")
-        return self._public(dict(zip(("name", "role", "password_hash", "created_at", "last_login_at"), row, strict=True)))
+        return self._public(
+            dict(
+                zip(
+                    ("name", "role", "password_hash", "created_at", "last_login_at"),
+                    row,
+                    strict=True,
+                )
+            )
+        )
 
     def find(self, name: str) -> dict[str, Any] | None:
         """The user called ``name``, or None."""
@@ -162,7 +196,9 @@ class Users:
     def authenticate(self, name: str, password: str) -> dict[str, Any] | None:
         """The user when ``password`` is theirs (and records the sign-in time), else None.
         An unknown name costs one scrypt hash too, so timing does not reveal which names exist."""
-        row = self.conn.execute("SELECT password_hash FROM users WHERE name = ?", ((name or "").strip(),)).fetchone()
+        row = self.conn.execute(
+            "SELECT password_hash FROM users WHERE name = ?", ((name or "").strip(),)
+        ).fetchone()
         if row is None:
             verify_password(password, _dummy_hash())
             return None
@@ -177,8 +213,21 @@ class Users:
 
     def list(self) -> list[dict[str, Any]]:
         """All users, by name."""
-        rows = self.conn.execute("SELECT name, role, password_hash, created_at, last_login_at FROM users ORDER BY name").fetchall()
-        return [self._public(dict(zip(("name", "role", "password_hash", "created_at", "last_login_at"), r, strict=True))) for r in rows]
+        rows = self.conn.execute(
+            "SELECT name, role, password_hash, created_at, last_login_at FROM users ORDER BY name"
+        ).fetchall()
+        return [
+            self._public(
+                dict(
+                    zip(
+                        ("name", "role", "password_hash", "created_at", "last_login_at"),
+                        r,
+                        strict=True,
+                    )
+                )
+            )
+            for r in rows
+        ]
 
     def count(self) -> int:
         return int(self.conn.execute("SELECT count(*) FROM users").fetchone()[0])

@@ -13,8 +13,23 @@ from baton.checkpoints.saver import open_saver
 from baton.checkpoints.store import Store
 
 RUN_COLUMNS = (
-    "id", "task_id", "kind", "question", "status", "reason", "hops", "max_hops", "current_node",
-    "claims", "supported", "unsupported", "contradicted", "attempts", "created_at", "updated_at", "finished_at",
+    "id",
+    "task_id",
+    "kind",
+    "question",
+    "status",
+    "reason",
+    "hops",
+    "max_hops",
+    "current_node",
+    "claims",
+    "supported",
+    "unsupported",
+    "contradicted",
+    "attempts",
+    "created_at",
+    "updated_at",
+    "finished_at",
 )
 """Columns of ``run_rows`` (the task and report JSON are left out: they can be large)."""
 
@@ -30,7 +45,10 @@ def run_rows(store: Store, statuses: Iterable[str] = (), limit: int = 200) -> li
 
 def status_counts(store: Store) -> dict[str, int]:
     """``{status: number of runs}`` for the statuses present."""
-    return {r["status"]: r["n"] for r in store.db.query("SELECT status, count(*) AS n FROM runs GROUP BY status")}
+    return {
+        r["status"]: r["n"]
+        for r in store.db.query("SELECT status, count(*) AS n FROM runs GROUP BY status")
+    }
 
 
 def pending_items(store: Store) -> list[dict[str, Any]]:
@@ -47,7 +65,9 @@ def pending_items(store: Store) -> list[dict[str, Any]]:
 
 def reason_counts(store: Store) -> dict[str, int]:
     """``{reason: pending items}``, most frequent first."""
-    rows = store.db.query("SELECT reason, count(*) AS n FROM review_items WHERE status = 'pending' GROUP BY reason ORDER BY n DESC, reason")
+    rows = store.db.query(
+        "SELECT reason, count(*) AS n FROM review_items WHERE status = 'pending' GROUP BY reason ORDER BY n DESC, reason"
+    )
     return {r["reason"]: r["n"] for r in rows}
 
 

@@ -16,7 +16,10 @@ from baton.cli.runs import DbOpt, _store, _table
 def trace(
     run_id: str,
     db: DbOpt = None,
-    fmt: Annotated[str, typer.Option("--format", help="table (default) or jsonl (every field, payloads included).")] = "table",
+    fmt: Annotated[
+        str,
+        typer.Option("--format", help="table (default) or jsonl (every field, payloads included)."),
+    ] = "table",
 ) -> None:
     """Print the audit trail of RUN_ID: every status change, node start and end, handoff,
     check result, bound, failure, interrupt and decision, with hop, duration and tokens."""
@@ -34,9 +37,21 @@ def trace(
 @app.command()
 def prune(
     db: DbOpt = None,
-    older_than: Annotated[float, typer.Option("--older-than", min=0, help="Only runs that ended at least DAYS days ago.", metavar="DAYS")] = 0.0,
-    no_vacuum: Annotated[bool, typer.Option("--no-vacuum", help="Do not compact the file afterwards.")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the result as one JSON object.")] = False,
+    older_than: Annotated[
+        float,
+        typer.Option(
+            "--older-than",
+            min=0,
+            help="Only runs that ended at least DAYS days ago.",
+            metavar="DAYS",
+        ),
+    ] = 0.0,
+    no_vacuum: Annotated[
+        bool, typer.Option("--no-vacuum", help="Do not compact the file afterwards.")
+    ] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the result as one JSON object.")
+    ] = False,
 ) -> None:
     """Delete the checkpoints of ended runs, keeping the last one and those where a run
     paused for review; the audit trail (events, decisions, reports) is kept."""
@@ -64,7 +79,9 @@ def prune(
 @app.command()
 def stats(
     db: DbOpt = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object per line.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object per line.")
+    ] = False,
 ) -> None:
     """Show the database size by table (rows, bytes of the table and its indexes) and the file size."""
     from baton.checkpoints.retention import table_sizes

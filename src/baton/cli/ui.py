@@ -11,20 +11,38 @@ import typer
 from baton.cli import app
 from baton.settings import Settings
 
-users_app = typer.Typer(help="Analysts and reviewers who may sign in to the browser app.", no_args_is_help=True)
+users_app = typer.Typer(
+    help="Analysts and reviewers who may sign in to the browser app.", no_args_is_help=True
+)
 app.add_typer(users_app, name="users")
 
-DbOpt = Annotated[str | None, typer.Option("--db", help="SQLite database (default: $BATON_DB, else ./baton.db).")]
+DbOpt = Annotated[
+    str | None, typer.Option("--db", help="SQLite database (default: $BATON_DB, else ./baton.db).")
+]
 
 
 @app.command()
 def ui(
     db: DbOpt = None,
-    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port on 127.0.0.1.")] = 8501,
-    no_worker: Annotated[bool, typer.Option("--no-worker", help="Start only the UI (run `baton worker` yourself).")] = False,
-    load: Annotated[Path | None, typer.Option("--load", help="Queue the tasks of this .json/.jsonl file first.")] = None,
-    fresh: Annotated[bool, typer.Option("--fresh", help="Delete the database first (a new, empty one).")] = False,
-    demo_users: Annotated[bool, typer.Option("--demo-users", help="Create users 'analyst' and 'reviewer' with random passwords (printed).")] = False,
+    port: Annotated[
+        int, typer.Option("--port", min=1, max=65535, help="Port on 127.0.0.1.")
+    ] = 8501,
+    no_worker: Annotated[
+        bool, typer.Option("--no-worker", help="Start only the UI (run `baton worker` yourself).")
+    ] = False,
+    load: Annotated[
+        Path | None, typer.Option("--load", help="Queue the tasks of this .json/.jsonl file first.")
+    ] = None,
+    fresh: Annotated[
+        bool, typer.Option("--fresh", help="Delete the database first (a new, empty one).")
+    ] = False,
+    demo_users: Annotated[
+        bool,
+        typer.Option(
+            "--demo-users",
+            help="Create users 'analyst' and 'reviewer' with random passwords (printed).",
+        ),
+    ] = False,
 ) -> None:
     """Start the browser app on 127.0.0.1:PORT, and a worker unless --no-worker. Ctrl-C stops both."""
     from baton.ui.launch import prepare, serve
@@ -42,9 +60,20 @@ def ui(
 def users_add(
     name: str,
     role: Annotated[str, typer.Option("--role", help="analyst or reviewer.")],
-    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from the first line of stdin.")] = False,
-    oidc: Annotated[bool, typer.Option("--oidc", help="No password: this user signs in through OpenID Connect ([auth] in secrets.toml).")] = False,
-    replace: Annotated[bool, typer.Option("--replace", help="Reset the role and password of an existing user.")] = False,
+    password_stdin: Annotated[
+        bool,
+        typer.Option("--password-stdin", help="Read the password from the first line of stdin."),
+    ] = False,
+    oidc: Annotated[
+        bool,
+        typer.Option(
+            "--oidc",
+            help="No password: this user signs in through OpenID Connect ([auth] in secrets.toml).",
+        ),
+    ] = False,
+    replace: Annotated[
+        bool, typer.Option("--replace", help="Reset the role and password of an existing user.")
+    ] = False,
     db: DbOpt = None,
 ) -> None:
     """Add a user who may sign in. The password comes from a prompt (or --password-stdin) and
@@ -74,4 +103,6 @@ def users_list(db: DbOpt = None) -> None:
     if not rows:
         typer.echo("no users yet: baton users add NAME --role analyst|reviewer")
     for u in rows:
-        typer.echo(f"{u['name']}\t{u['role']}\t{'oidc' if u['oidc'] else 'password'}\t{u['last_login_at'] or 'never signed in'}")
+        typer.echo(
+            f"{u['name']}\t{u['role']}\t{'oidc' if u['oidc'] else 'password'}\t{u['last_login_at'] or 'never signed in'}"
+        )

@@ -398,12 +398,13 @@ def _choose_route(state: RunState, ctx: NodeContext, task, view: SupervisorView,
         failures.append(failure)
         registry, tripped = _register({**state, "error_registry": registry}, [failure])
         trace = [f"supervise: {f.kind}: {f.detail}" for f in failures]
+        seen = {**state, "retries": retries, "trace": [*(state.get("trace") or []), *trace]}  # what the reviewer sees
         if tripped is not None:
-            cmd = _breaker({**state, "retries": retries}, ctx, registry, tripped, failures)
+            cmd = _breaker(seen, ctx, registry, tripped, failures)
             return None, _merge(cmd, {"retries": retries, "trace": trace}), {}
-        if not problem.retryable or not _can_retry({**state, "retries": retries}, NAME):
+        if not problem.retryable or not _can_retry(seen, NAME):
             pool = sum(retries.values())
-            cmd = _escalate({**state, "retries": retries}, ctx, "failure", f"retry pool {pool}/{policy.retry_budget} used" if problem.retryable else None, failures)
+            cmd = _escalate(seen, ctx, "failure", f"retry pool {pool}/{policy.retry_budget} used" if problem.retryable else None, failures)
             return None, _merge(cmd, {"retries": retries, "error_registry": registry, "trace": trace}), {}
         retries[NAME] = retries.get(NAME, 0) + 1
         _backoff(state, failure, retries[NAME])

@@ -32,7 +32,9 @@ def require_reviewer(user: dict[str, Any] | None) -> None:
     if not user:
         raise Refused("sign in first")
     if not is_reviewer(user):
-        raise Refused(f"the review queue is for reviewers; {user.get('name')} is signed in as {user.get('role')}")
+        raise Refused(
+            f"the review queue is for reviewers; {user.get('name')} is signed in as {user.get('role')}"
+        )
 
 
 def validation_message(exc: ValidationError) -> str:
@@ -52,7 +54,10 @@ def submit_task(store: Store, user: dict[str, Any] | None, payload: dict[str, An
         task = Task.model_validate(payload)
     except ValidationError as exc:
         err = exc.errors()[0]
-        raise TaskInputError(str(err.get("msg")).removeprefix("Value error, "), field=".".join(str(p) for p in err.get("loc", ())) or None) from None
+        raise TaskInputError(
+            str(err.get("msg")).removeprefix("Value error, "),
+            field=".".join(str(p) for p in err.get("loc", ())) or None,
+        ) from None
     return store.submit(task)
 
 
@@ -78,13 +83,26 @@ def decide(
     edits = None
     if action == "edit":
         try:
-            edits = Edits(claims=[ClaimEdit.model_validate(e) for e in claim_edits or []], instructions=(instructions or "").strip() or None)
+            edits = Edits(
+                claims=[ClaimEdit.model_validate(e) for e in claim_edits or []],
+                instructions=(instructions or "").strip() or None,
+            )
         except ValidationError as exc:
             raise TaskInputError(validation_message(exc), field="edits") from None
         if not edits.claims and not edits.instructions:
-            raise TaskInputError("nothing to apply: change a claim, drop one, or give new instructions", field="edits")
+            raise TaskInputError(
+                "nothing to apply: change a claim, drop one, or give new instructions",
+                field="edits",
+            )
     try:
-        decision = Decision(action=action, reviewer=user["name"], note=note.strip(), edits=edits, target=target, extra_hops=extra_hops)
+        decision = Decision(
+            action=action,
+            reviewer=user["name"],
+            note=note.strip(),
+            edits=edits,
+            target=target,
+            extra_hops=extra_hops,
+        )
     except ValidationError as exc:
         raise TaskInputError(validation_message(exc).removeprefix(": "), field="decision") from None
     return store.decide(item_id, decision)

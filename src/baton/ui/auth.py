@@ -56,14 +56,18 @@ def _password_form(users: Users) -> None:
 
 
 def _oidc(users: Users) -> dict[str, Any] | None:
-    if not st.user.is_logged_in:
+    if not st.user.get("is_logged_in"):
         st.title("baton: sign in")
         st.button("Sign in with your identity provider", on_click=st.login, type="primary")
         return None
     name = st.user.get("email") or st.user.get("name") or ""
     user = users.find(str(name))
     if user is None:
-        st.error(escape_markdown(f"{name} signed in, but is not a baton user. Ask an administrator to run: baton users add {name} --role analyst|reviewer --oidc"))
+        st.error(
+            escape_markdown(
+                f"{name} signed in, but is not a baton user. Ask an administrator to run: baton users add {name} --role analyst|reviewer --oidc"
+            )
+        )
         st.button("Sign out", on_click=st.logout)
         return None
     if st.session_state.get(SESSION_KEY) != user["name"]:

@@ -16,7 +16,11 @@ def as_models(cls: type, values: Iterable[Any] | None) -> list[Any]:
     """Re-validate models that may come back from a checkpoint as dicts."""
     out = []
     for v in values or []:
-        out.append(v if isinstance(v, cls) else cls.model_validate(v.model_dump() if hasattr(v, "model_dump") else v))
+        out.append(
+            v
+            if isinstance(v, cls)
+            else cls.model_validate(v.model_dump() if hasattr(v, "model_dump") else v)
+        )
     return out
 
 
@@ -28,14 +32,23 @@ def evidence_by_source(evidence: Iterable[Evidence]) -> dict[str, list[Evidence]
     return out
 
 
-def claim_block(claim: Claim, verdict: Verdict | None, sources: Mapping[str, Source], *, key: str, context: int = 300) -> None:
+def claim_block(
+    claim: Claim,
+    verdict: Verdict | None,
+    sources: Mapping[str, Source],
+    *,
+    key: str,
+    context: int = 300,
+) -> None:
     """A claim (left) beside its evidence highlighted in the sources (right). Evidence is the
     verdict's when there is one, else the claim's own citations."""
     left, right = st.columns([2, 3])
     with left:
         st.markdown(
             block(
-                badge_html(verdict.label if verdict else None, verdict.confidence if verdict else None)
+                badge_html(
+                    verdict.label if verdict else None, verdict.confidence if verdict else None
+                )
                 + f" <code>{escape_text(claim.id)}</code> <small>by {escape_text(claim.author)}</small>"
             ),
             unsafe_allow_html=True,
@@ -44,7 +57,15 @@ def claim_block(claim: Claim, verdict: Verdict | None, sources: Mapping[str, Sou
         if verdict and verdict.checks:
             with st.expander("checks"):
                 st.dataframe(
-                    [{"check": c.check, "label": c.label or "n/a", "score": round(c.score, 3), "detail": c.detail} for c in verdict.checks],
+                    [
+                        {
+                            "check": c.check,
+                            "label": c.label or "n/a",
+                            "score": round(c.score, 3),
+                            "detail": c.detail,
+                        }
+                        for c in verdict.checks
+                    ],
                     hide_index=True,
                     key=f"{key}_checks",
                 )
@@ -55,15 +76,27 @@ def claim_block(claim: Claim, verdict: Verdict | None, sources: Mapping[str, Sou
         for sid, spans in evidence_by_source(evidence).items():
             src = sources.get(sid)
             title = f"{sid}" + (f": {src.title}" if src and src.title else "")
-            st.markdown(block(f"<small><b>{escape_text(title)}</b></small>"), unsafe_allow_html=True)
+            st.markdown(
+                block(f"<small><b>{escape_text(title)}</b></small>"), unsafe_allow_html=True
+            )
             if src is None:
                 for ev in spans:
                     st.markdown(text_html(ev.text), unsafe_allow_html=True)
                 continue
-            st.markdown(highlight_html(src.text, [(e.start, e.end) for e in spans], context=context, label=verdict.label if verdict else None), unsafe_allow_html=True)
+            st.markdown(
+                highlight_html(
+                    src.text,
+                    [(e.start, e.end) for e in spans],
+                    context=context,
+                    label=verdict.label if verdict else None,
+                ),
+                unsafe_allow_html=True,
+            )
 
 
-def claims_section(claims: list[Claim], verdicts: list[Verdict], sources: Iterable[Source], *, key: str) -> None:
+def claims_section(
+    claims: list[Claim], verdicts: list[Verdict], sources: Iterable[Source], *, key: str
+) -> None:
     """Every claim with its verdict beside its highlighted evidence."""
     by_id = {v.claim_id: v for v in verdicts}
     srcs = {s.id: s for s in sources}

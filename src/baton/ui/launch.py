@@ -20,6 +20,10 @@ from pathlib import Path
 
 from baton.errors import ConfigError
 from baton.ui import APP_PATH
+from baton.ui.sources import MAX_UPLOAD_BYTES
+
+MAX_UPLOAD_MB = max(1, MAX_UPLOAD_BYTES // 1_000_000)
+"""Streamlit's upload limit (MB), matched to what ``read_upload`` accepts."""
 
 STOP_GRACE_S = 5.0
 READY_TIMEOUT_S = 60.0
@@ -30,19 +34,45 @@ DEMO_USERS = (("analyst", "analyst"), ("reviewer", "reviewer"))
 def streamlit_command(port: int, host: str = "127.0.0.1") -> list[str]:
     """The ``streamlit run`` command line for the app (headless, no usage statistics)."""
     return [
-        sys.executable, "-m", "streamlit", "run", str(APP_PATH),
-        "--server.address", host, "--server.port", str(port), "--server.headless", "true",
-        "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
-        "--client.toolbarMode", "minimal", "--logger.level", "warning",
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(APP_PATH),
+        "--server.address",
+        host,
+        "--server.port",
+        str(port),
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+        "--server.fileWatcherType",
+        "none",
+        "--client.toolbarMode",
+        "minimal",
+        "--logger.level",
+        "warning",
+        "--server.maxUploadSize",
+        str(MAX_UPLOAD_MB),
     ]
 
 
 def worker_command(db: str) -> list[str]:
     """The ``baton worker`` command line for ``db``."""
-    return [sys.executable, "-c", "import sys; from baton.cli import main; sys.exit(main(sys.argv[1:]))", "worker", "--db", db]
+    return [
+        sys.executable,
+        "-c",
+        "import sys; from baton.cli import main; sys.exit(main(sys.argv[1:]))",
+        "worker",
+        "--db",
+        db,
+    ]
 
 
-def wait_ready(url: str, timeout_s: float = READY_TIMEOUT_S, alive: Callable[[], bool] = lambda: True) -> bool:
+def wait_ready(
+    url: str, timeout_s: float = READY_TIMEOUT_S, alive: Callable[[], bool] = lambda: True
+) -> bool:
     """Poll Streamlit's ``/_stcore/health`` under ``url`` until it answers ``ok`` (True), the
     server process dies or ``timeout_s`` passes (False)."""
     deadline = time.monotonic() + timeout_s
@@ -57,7 +87,9 @@ def wait_ready(url: str, timeout_s: float = READY_TIMEOUT_S, alive: Callable[[],
     return False
 
 
-def prepare(db: str, *, fresh: bool = False, load: Path | None = None, demo_users: bool = False) -> tuple[list[str], list[tuple[str, str, str]]]:
+def prepare(
+    db: str, *, fresh: bool = False, load: Path | None = None, demo_users: bool = False
+) -> tuple[list[str], list[tuple[str, str, str]]]:
     """Get ``db`` ready before serving: delete it first (``fresh``), queue the tasks of
     ``load`` (a .json/.jsonl task file), create demo users. Returns ``(run ids, [(name, role,
     password)])``."""
@@ -86,6 +118,19 @@ def prepare(db: str, *, fresh: bool = False, load: Path | None = None, demo_user
     return run_ids, created
 
 
+def _on_sigterm_interrupt():
+    """Turn SIGTERM into ``KeyboardInterrupt`` (so the children are stopped too); returns the
+    previous handler, or None off the main thread (where handlers cannot be set)."""
+
+    def _interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        return signal.signal(signal.SIGTERM, _interrupt)
+    except ValueError:
+        return None
+
+
 def _stop(proc: subprocess.Popen) -> None:
     if proc.poll() is not None:
         return
@@ -97,13 +142,21 @@ def _stop(proc: subprocess.Popen) -> None:
         proc.wait()
 
 
-def serve(db: str, *, port: int = 8501, host: str = "127.0.0.1", worker: bool = True, echo: Callable[[str], None] = print) -> int:
-    """Run the app (and a worker unless ``worker=False``) until Ctrl-C or a child exits.
+def serve(
+    db: str,
+    *,
+    port: int = 8501,
+    host: str = "127.0.0.1",
+    worker: bool = True,
+    echo: Callable[[str], None] = print,
+) -> int:
+    """Run the app (and a worker unless ``worker=False``) until Ctrl-C, SIGTERM or a child exits.
     Returns the exit code: 0 on Ctrl-C, else the first child's non-zero code (1 if it was 0).
     Raises ``ConfigError`` when the server does not become ready."""
     db = str(Path(db).resolve())
     env = {**os.environ, "BATON_DB": db}
     procs: list[subprocess.Popen] = []
+    previous = _on_sigterm_interrupt()
     try:
         if worker:
             procs.append(subprocess.Popen(worker_command(db), env=env))
@@ -112,12 +165,18 @@ def serve(db: str, *, port: int = 8501, host: str = "127.0.0.1", worker: bool = 
         url = f"http://{host}:{port}"
         if not wait_ready(url, alive=lambda: server.poll() is None):
             raise ConfigError(f"the Streamlit server did not start on {url} (is the port taken?)")
-        echo(f"baton is up: {url}  (database {db}" + (", with a worker" if worker else ", no worker") + "; Ctrl-C stops)")
+        echo(
+            f"baton is up: {url}  (database {db}"
+            + (", with a worker" if worker else ", no worker")
+            + "; Ctrl-C stops)"
+        )
         while True:
             for p in procs:
                 rc = p.poll()
                 if rc is not None:
-                    echo(f"{'worker' if p is not server else 'Streamlit server'} exited with code {rc}; stopping")
+                    echo(
+                        f"{'worker' if p is not server else 'Streamlit server'} exited with code {rc}; stopping"
+                    )
                     return rc or 1
             time.sleep(0.5)
     except KeyboardInterrupt:
@@ -126,3 +185,5 @@ def serve(db: str, *, port: int = 8501, host: str = "127.0.0.1", worker: bool = 
     finally:
         for p in reversed(procs):
             _stop(p)
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)

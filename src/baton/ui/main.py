@@ -62,7 +62,12 @@ def _sidebar(user: dict, page: str, db: str) -> None:
         for key, label in PAGES.items():
             if key == "queue" and not is_reviewer(user):
                 continue
-            if st.button(label, key=f"nav_{key}", type="primary" if page == key else "secondary", width="stretch"):
+            if st.button(
+                label,
+                key=f"nav_{key}",
+                type="primary" if page == key else "secondary",
+                width="stretch",
+            ):
                 go(page=key)
         st.divider()
         if st.button("Sign out", key="sign_out"):

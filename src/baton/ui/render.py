@@ -53,7 +53,9 @@ def block(fragment: str) -> str:
 
 def text_html(text: str, *, mono: bool = False) -> str:
     """One ``<div>`` holding ``text`` as text (wrapping kept, nothing interpreted)."""
-    style = "white-space:pre-wrap;overflow-wrap:anywhere;" + ("font-family:monospace;font-size:0.85em;" if mono else "")
+    style = "white-space:pre-wrap;overflow-wrap:anywhere;" + (
+        "font-family:monospace;font-size:0.85em;" if mono else ""
+    )
     return f'<div class="baton-text" style="{style}">{escape_text(text)}</div>'
 
 
@@ -75,16 +77,22 @@ def window(text: str, spans: list[tuple[int, int]], context: int = 300) -> tuple
     characters around it (the whole text when ``context`` is negative or there are no spans)."""
     if context < 0 or not spans:
         return 0, len(text)
-    return max(0, min(s for s, _ in spans) - context), min(len(text), max(e for _, e in spans) + context)
+    return max(0, min(s for s, _ in spans) - context), min(
+        len(text), max(e for _, e in spans) + context
+    )
 
 
-def highlight_html(text: str, spans: Iterable[tuple[int, int]], *, context: int = 300, label: str | None = None) -> str:
+def highlight_html(
+    text: str, spans: Iterable[tuple[int, int]], *, context: int = 300, label: str | None = None
+) -> str:
     """``text`` (or the part of it around the spans, see ``window``) as escaped text with each
     evidence span inside ``<mark>``. Offsets are Python ``str`` indices, end exclusive, as in
     ``Evidence``. ``label`` picks the mark colour from ``VERDICT_COLOURS``."""
     marks = merge_spans(spans, len(text))
     lo, hi = window(text, marks, context)
-    colour = {"supported": "#c8f0d2", "unsupported": "#fff1b8", "contradicted": "#ffd4d0"}.get(label or "", "#fff1b8")
+    colour = {"supported": "#c8f0d2", "unsupported": "#fff1b8", "contradicted": "#ffd4d0"}.get(
+        label or "", "#fff1b8"
+    )
     parts: list[str] = ["&#8230;"] if lo > 0 else []
     pos = lo
     for s, e in marks:
@@ -92,12 +100,18 @@ def highlight_html(text: str, spans: Iterable[tuple[int, int]], *, context: int 
         if e <= s:
             continue
         parts.append(escape_text(text[pos:s]))
-        parts.append(f'<mark style="background:{colour};padding:0 2px;">{escape_text(text[s:e])}</mark>')
+        parts.append(
+            f'<mark style="background:{colour};padding:0 2px;">{escape_text(text[s:e])}</mark>'
+        )
         pos = e
     parts.append(escape_text(text[pos:hi]))
     if hi < len(text):
         parts.append("&#8230;")
-    return '<div class="baton-source" style="white-space:pre-wrap;overflow-wrap:anywhere;">' + "".join(parts) + "</div>"
+    return (
+        '<div class="baton-source" style="white-space:pre-wrap;overflow-wrap:anywhere;">'
+        + "".join(parts)
+        + "</div>"
+    )
 
 
 def badge_html(label: str | None, confidence: float | None = None) -> str:

@@ -66,7 +66,9 @@ def queue(store: Store, user: dict[str, Any]) -> None:
 
         go(item=items[0]["item_id"])
     head = st.columns([1.2, 1.4, 1.1, 4.5, 2, 0.9])
-    for col, name in zip(head, ("item", "reason", "hop", "question", "waiting since", ""), strict=True):
+    for col, name in zip(
+        head, ("item", "reason", "hop", "question", "waiting since", ""), strict=True
+    ):
         col.caption(name)
     for it in items:
         c = st.columns([1.2, 1.4, 1.1, 4.5, 2, 0.9], vertical_alignment="center")
@@ -90,7 +92,16 @@ def _why(request: ReviewRequest) -> None:
     if request.failures:
         st.markdown("**Failures**")
         st.dataframe(
-            [{"node": f.node, "kind": f.kind, "hop": f.hop, "retryable": f.retryable, "detail": f.detail} for f in request.failures],
+            [
+                {
+                    "node": f.node,
+                    "kind": f.kind,
+                    "hop": f.hop,
+                    "retryable": f.retryable,
+                    "detail": f.detail,
+                }
+                for f in request.failures
+            ],
             hide_index=True,
             key="item_failures",
             width="stretch",
@@ -108,45 +119,77 @@ def _handoff(request: ReviewRequest) -> None:
     if h is None:
         st.caption("no handoff (the run paused before the supervisor handed work on)")
         return
-    st.markdown(block(f"hop {h.hop}: <b>{escape_text(h.sender)} → {escape_text(h.recipient)}</b>"), unsafe_allow_html=True)
-    for label, value in (("Instructions", h.instructions), ("Context", "\n".join(h.context) or "(none)"), ("Expected output", h.expected_output), ("On failure", h.on_failure)):
+    st.markdown(
+        block(f"hop {h.hop}: <b>{escape_text(h.sender)} → {escape_text(h.recipient)}</b>"),
+        unsafe_allow_html=True,
+    )
+    for label, value in (
+        ("Instructions", h.instructions),
+        ("Context", "\n".join(h.context) or "(none)"),
+        ("Expected output", h.expected_output),
+        ("On failure", h.on_failure),
+    ):
         st.markdown(f"**{label}**")
         st.markdown(text_html(value), unsafe_allow_html=True)
 
 
-ACTION_KEYS = ("act_approve", "act_reject", "act_send_back", "act_extend", "FormSubmitter:act_edit_form-Apply edits")
+ACTION_KEYS = (
+    "act_approve",
+    "act_reject",
+    "act_send_back",
+    "act_extend",
+    "FormSubmitter:act_edit_form-Apply edits",
+)
 """Widget keys of the decision buttons (a click on one is seen even when the item was decided
 before this script run drew the buttons again)."""
 
 
 def _decided(item: dict[str, Any]) -> None:
     if any(st.session_state.get(k) for k in ACTION_KEYS):
-        st.error(escape_markdown(f"Not applied: this item was already decided ({item['action']}) by {item['decided_by']} at {item['decided_at']}."))
-    st.info(escape_markdown(f"Already decided: {item['action']} by {item['decided_by']} at {item['decided_at']}. Nothing more can be applied to this item."))
+        st.error(
+            escape_markdown(
+                f"Not applied: this item was already decided ({item['action']}) by {item['decided_by']} at {item['decided_at']}."
+            )
+        )
+    st.info(
+        escape_markdown(
+            f"Already decided: {item['action']} by {item['decided_by']} at {item['decided_at']}. Nothing more can be applied to this item."
+        )
+    )
     if item.get("decision"):
         st.json(item["decision"], expanded=False)
 
 
-def _do(store: Store, user: dict[str, Any], item_id: str, run_id: str, action: str, **kwargs: Any) -> None:
+def _do(
+    store: Store, user: dict[str, Any], item_id: str, run_id: str, action: str, **kwargs: Any
+) -> None:
     """Apply one decision, report the outcome, move on to the next pending item."""
     try:
         decided = decide(store, user, item_id, action, **kwargs)
     except DecisionConflict as exc:
-        st.error(escape_markdown(f"Not applied: this item was already decided ({exc.action}) by {exc.decided_by} at {exc.decided_at}."))
+        st.error(
+            escape_markdown(
+                f"Not applied: this item was already decided ({exc.action}) by {exc.decided_by} at {exc.decided_at}."
+            )
+        )
         return
     except (BatonError, ValueError) as exc:
         st.error(escape_markdown(f"Not applied: {exc}"))
         return
     from baton.ui.main import flash, go
 
-    flash(f"{action.replace('_', ' ')} recorded for item {item_id} by {decided['decided_by']}; a worker resumes run {run_id}.")
+    flash(
+        f"{action.replace('_', ' ')} recorded for item {item_id} by {decided['decided_by']}; a worker resumes run {run_id}."
+    )
     nxt = [i for i in pending_items(store) if i["item_id"] != item_id]
     if nxt:
         go(item=nxt[0]["item_id"])
     go(page="queue")
 
 
-def _actions(store: Store, user: dict[str, Any], item: dict[str, Any], request: ReviewRequest) -> None:
+def _actions(
+    store: Store, user: dict[str, Any], item: dict[str, Any], request: ReviewRequest
+) -> None:
     item_id, run_id = item["id"], item["run_id"]
     st.subheader("Decide")
     st.caption("Shortcuts: A approve · X reject · B send back · E extend · N next item")
@@ -166,7 +209,9 @@ def _actions(store: Store, user: dict[str, Any], item: dict[str, Any], request: 
         targets = request.allowed_targets or []
         target = st.selectbox("Send back to", targets, key="act_target", disabled=not targets)
         note = st.text_input("Note for that node", key="act_back_note")
-        if st.button("Send back", key="act_send_back", disabled=not targets, shortcut=SHORTCUTS["send_back"]):
+        if st.button(
+            "Send back", key="act_send_back", disabled=not targets, shortcut=SHORTCUTS["send_back"]
+        ):
             _do(store, user, item_id, run_id, "send_back", target=target, note=note)
     with c_ext:
         extra = st.number_input("Extra hops", 1, 1000, 4, key="act_extra_hops")
@@ -177,11 +222,18 @@ def _actions(store: Store, user: dict[str, Any], item: dict[str, Any], request: 
         with st.form("act_edit_form"):
             edits: list[tuple[str, str, str, bool]] = []
             for i, claim in enumerate(request.claims):
-                new_text = st.text_area(escape_markdown(f"Claim {claim.id}"), value=claim.text, key=f"edit_text_{i}", height=80)
+                new_text = st.text_area(
+                    escape_markdown(f"Claim {claim.id}"),
+                    value=claim.text,
+                    key=f"edit_text_{i}",
+                    height=80,
+                )
                 drop = st.checkbox(escape_markdown(f"Drop claim {claim.id}"), key=f"edit_drop_{i}")
                 edits.append((claim.id, claim.text, new_text, drop))
             current = request.handoff.instructions if request.handoff else ""
-            instructions = st.text_area("Instructions for the next step", value=current, key="edit_instructions")
+            instructions = st.text_area(
+                "Instructions for the next step", value=current, key="edit_instructions"
+            )
             note = st.text_input("Note (optional)", key="edit_note")
             applied = st.form_submit_button("Apply edits")
         if applied:
@@ -191,7 +243,16 @@ def _actions(store: Store, user: dict[str, Any], item: dict[str, Any], request: 
                 if drop or new.strip() != old.strip()
             ]
             new_instr = instructions if instructions.strip() != (current or "").strip() else None
-            _do(store, user, item_id, run_id, "edit", claim_edits=claim_edits, instructions=new_instr, note=note)
+            _do(
+                store,
+                user,
+                item_id,
+                run_id,
+                "edit",
+                claim_edits=claim_edits,
+                instructions=new_instr,
+                note=note,
+            )
 
 
 def item(store: Store, user: dict[str, Any], item_id: str) -> None:
@@ -208,7 +269,13 @@ def item(store: Store, user: dict[str, Any], item_id: str) -> None:
     st.title(f"Review item {it['id']}")
     st.markdown(text_html(task.question), unsafe_allow_html=True)
     c1, c2 = st.columns([4, 1])
-    c1.caption(escape_markdown(f"run {it['run_id']} · {task.kind} task" + (f" {task.id}" if task.id else "") + f" · waiting since {it['created_at']}"))
+    c1.caption(
+        escape_markdown(
+            f"run {it['run_id']} · {task.kind} task"
+            + (f" {task.id}" if task.id else "")
+            + f" · waiting since {it['created_at']}"
+        )
+    )
     if c2.button("Open the run", key="item_open_run"):
         from baton.ui.main import go
 

@@ -17,12 +17,12 @@ from baton.errors import NotFoundError
 from baton.ui.actions import is_reviewer
 from baton.ui.claims import as_models, claims_section
 from baton.ui.render import block, escape_markdown, escape_text, text_html
-from baton.ui.runs_page import REFRESH_S, STATUS_ICONS, progress_line
+from baton.ui.runs_page import REFRESH_S, progress_line
 
 
 def _status(row: dict[str, Any]) -> None:
     c1, c2, c3, c4 = st.columns([1.4, 2, 1.3, 2.3])
-    c1.metric("status", f"{STATUS_ICONS.get(row['status'], '')} {row['status']}")
+    c1.metric("status", row["status"])
     frac, caption = progress_line(row)
     c2.progress(frac, text=caption)
     c3.metric("node", row.get("current_node") or "–")
@@ -153,10 +153,12 @@ def detail(store: Store, user: dict[str, Any], run_id: str) -> None:
     st.title(f"Run {row['id']}")
     st.markdown(text_html(task.question), unsafe_allow_html=True)
     st.caption(
-        f"{task.kind} task"
-        + (f" {task.id}" if task.id else "")
-        + f" · created {row['created_at']}"
-        + (f" · finished {row['finished_at']}" if row.get("finished_at") else "")
+        escape_markdown(
+            f"{task.kind} task"
+            + (f" {task.id}" if task.id else "")
+            + f" · created {row['created_at']}"
+            + (f" · finished {row['finished_at']}" if row.get("finished_at") else "")
+        )
     )
     if row["status"] in TERMINAL:
         _status(row)
@@ -176,7 +178,9 @@ def detail(store: Store, user: dict[str, Any], run_id: str) -> None:
         _items(store, run_id, user)
     with t_ckpt:
         history = checkpoint_history(store.path, run_id)
-        st.caption(escape_markdown(f"{len(history)} checkpoint(s) of thread {run_id}, newest first"))
+        st.caption(
+            escape_markdown(f"{len(history)} checkpoint(s) of thread {run_id}, newest first")
+        )
         st.dataframe(history, hide_index=True, key="checkpoints", width="stretch")
     with t_task:
         if task.draft:

@@ -14,7 +14,23 @@ from baton.checkpoints.views import run_rows, status_counts
 from baton.ui.render import block, escape_text
 
 STATUSES = ("queued", "running", "waiting_review", "finished", "rejected", "failed")
-STATUS_ICONS = {"queued": "⏳", "running": "⚙️", "waiting_review": "✋", "finished": "✅", "rejected": "⛔", "failed": "❌"}
+STATUS_COLOURS = {
+    "queued": "#555",
+    "running": "#1f6feb",
+    "waiting_review": "#8a6d00",
+    "finished": "#1b7f3b",
+    "rejected": "#b42318",
+    "failed": "#b42318",
+}
+
+
+def status_html(status: str, reason: str | None = None) -> str:
+    """The status as a coloured word, with the reason below it in small print."""
+    colour = STATUS_COLOURS.get(status, "#555")
+    out = f'<span style="color:{colour};font-weight:600;">{escape_text(status)}</span>'
+    return out + (f"<br><small>{escape_text(reason)}</small>" if reason else "")
+
+
 REFRESH_S = 2.0
 
 
@@ -27,9 +43,11 @@ def progress_line(row: dict[str, Any]) -> tuple[float, str]:
 
 def run_row(row: dict[str, Any], key_prefix: str = "run") -> None:
     """One run as a row: id, status, question, hop progress, current node, an Open button."""
-    c_id, c_status, c_q, c_prog, c_node, c_open = st.columns([1.2, 1.6, 4, 2, 1.3, 0.9], vertical_alignment="center")
+    c_id, c_status, c_q, c_prog, c_node, c_open = st.columns(
+        [1.2, 1.6, 4, 2, 1.3, 0.9], vertical_alignment="center"
+    )
     c_id.markdown(f"`{row['id']}`")
-    c_status.markdown(block(f"{STATUS_ICONS.get(row['status'], '')} {escape_text(row['status'])}" + (f"<br><small>{escape_text(row['reason'])}</small>" if row.get("reason") else "")), unsafe_allow_html=True)
+    c_status.markdown(block(status_html(row["status"], row.get("reason"))), unsafe_allow_html=True)
     c_q.markdown(block(escape_text((row.get("question") or "")[:200])), unsafe_allow_html=True)
     frac, caption = progress_line(row)
     c_prog.progress(frac, text=caption)
@@ -49,7 +67,11 @@ def _live_list(db: str, statuses: list[str]) -> None:
     for col, status in zip(cols, STATUSES, strict=True):
         col.metric(status.replace("_", " "), counts.get(status, 0))
     if not rows:
-        st.info("No runs" + (f" with status {', '.join(statuses)}" if statuses else " yet: submit a task") + ".")
+        st.info(
+            "No runs"
+            + (f" with status {', '.join(statuses)}" if statuses else " yet: submit a task")
+            + "."
+        )
         return
     head = st.columns([1.2, 1.6, 4, 2, 1.3, 0.9])
     for col, name in zip(head, ("run", "status", "question", "progress", "node", ""), strict=True):
@@ -61,5 +83,7 @@ def _live_list(db: str, statuses: list[str]) -> None:
 def runs(store: Store, user: dict[str, Any]) -> None:
     """Draw the live runs list."""
     st.title("Runs")
-    statuses = st.multiselect("Status", STATUSES, default=[], key="runs_status_filter", placeholder="all statuses")
+    statuses = st.multiselect(
+        "Status", STATUSES, default=[], key="runs_status_filter", placeholder="all statuses"
+    )
     _live_list(store.path, list(statuses))

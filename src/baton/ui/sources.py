@@ -20,7 +20,30 @@ ACCEPTED = (".txt", ".md", ".html", ".htm")
 MAX_UPLOAD_BYTES = 4 * MAX_SOURCE_CHARS
 """Largest upload read (bytes): 4 bytes per character of the largest accepted source."""
 
-_BLOCK = {"p", "div", "br", "li", "ul", "ol", "tr", "table", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article", "header", "footer", "blockquote", "pre", "hr", "title"}
+_BLOCK = {
+    "p",
+    "div",
+    "br",
+    "li",
+    "ul",
+    "ol",
+    "tr",
+    "table",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "section",
+    "article",
+    "header",
+    "footer",
+    "blockquote",
+    "pre",
+    "hr",
+    "title",
+}
 _SKIP = {"script", "style", "noscript", "template", "svg", "head"}
 
 
@@ -78,7 +101,10 @@ def decode(data: bytes, name: str) -> str:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise TaskInputError(f"{name} is not UTF-8 text (byte {exc.start} cannot be decoded); save it as UTF-8 and upload it again", field="sources") from None
+        raise TaskInputError(
+            f"{name} is not UTF-8 text (byte {exc.start} cannot be decoded); save it as UTF-8 and upload it again",
+            field="sources",
+        ) from None
     if garbage_fraction(text[:100_000]) > BINARY_FRACTION:
         raise TaskInputError(f"{name} looks like binary data, not text", field="sources")
     return text
@@ -89,9 +115,14 @@ def read_upload(name: str, data: bytes, source_id: str) -> Source:
     unsupported type, an oversized, binary, undecodable or empty file."""
     suffix = PurePath(name).suffix.lower()
     if suffix not in ACCEPTED:
-        raise TaskInputError(f"{name}: files of type {suffix or '(none)'} cannot be read; upload {', '.join(ACCEPTED)}", field="sources")
+        raise TaskInputError(
+            f"{name}: files of type {suffix or '(none)'} cannot be read; upload {', '.join(ACCEPTED)}",
+            field="sources",
+        )
     if len(data) > MAX_UPLOAD_BYTES:
-        raise TaskInputError(f"{name} is {len(data):,} bytes; the limit is {MAX_UPLOAD_BYTES:,}", field="sources")
+        raise TaskInputError(
+            f"{name} is {len(data):,} bytes; the limit is {MAX_UPLOAD_BYTES:,}", field="sources"
+        )
     text = decode(data, name)
     title = PurePath(name).stem
     if suffix in (".html", ".htm"):
@@ -118,7 +149,9 @@ def pasted_sources(text: str, first_id: int = 1) -> list[Source]:
         try:
             out.append(Source(id=f"s{i}", title=title, text=block))
         except ValueError as exc:
-            raise TaskInputError(f"pasted source {i}: {_first_error(exc)}", field="sources") from None
+            raise TaskInputError(
+                f"pasted source {i}: {_first_error(exc)}", field="sources"
+            ) from None
     return out
 
 

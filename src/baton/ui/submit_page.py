@@ -22,12 +22,33 @@ def _policy_inputs() -> dict[str, Any]:
     st.caption("Defaults shown; a run pauses for review when it reaches a bound.")
     c1, c2, c3 = st.columns(3)
     return {
-        "max_hops": c1.number_input("Max hops", 1, 1000, DEFAULTS.max_hops, key="p_max_hops", help="Handoffs from the supervisor before review (hop_limit)."),
-        "retry_budget": c2.number_input("Retry budget (shared pool)", 0, 1000, DEFAULTS.retry_budget, key="p_retry_budget"),
-        "max_retries_per_agent": c3.number_input("Retries per agent", 0, 100, DEFAULTS.max_retries_per_agent, key="p_retries_agent"),
-        "max_tokens_per_task": c1.number_input("Token budget", 1, 100_000_000, DEFAULTS.max_tokens_per_task, step=1000, key="p_tokens"),
-        "agent_turn_timeout_s": c2.number_input("Turn timeout (s)", 1.0, 86_400.0, DEFAULTS.agent_turn_timeout_s, key="p_turn_timeout"),
-        "pipeline_timeout_s": c3.number_input("Pipeline timeout (s)", 1.0, 86_400.0, DEFAULTS.pipeline_timeout_s, key="p_pipeline_timeout"),
+        "max_hops": c1.number_input(
+            "Max hops",
+            1,
+            1000,
+            DEFAULTS.max_hops,
+            key="p_max_hops",
+            help="Handoffs from the supervisor before review (hop_limit).",
+        ),
+        "retry_budget": c2.number_input(
+            "Retry budget (shared pool)", 0, 1000, DEFAULTS.retry_budget, key="p_retry_budget"
+        ),
+        "max_retries_per_agent": c3.number_input(
+            "Retries per agent", 0, 100, DEFAULTS.max_retries_per_agent, key="p_retries_agent"
+        ),
+        "max_tokens_per_task": c1.number_input(
+            "Token budget", 1, 100_000_000, DEFAULTS.max_tokens_per_task, step=1000, key="p_tokens"
+        ),
+        "agent_turn_timeout_s": c2.number_input(
+            "Turn timeout (s)", 1.0, 86_400.0, DEFAULTS.agent_turn_timeout_s, key="p_turn_timeout"
+        ),
+        "pipeline_timeout_s": c3.number_input(
+            "Pipeline timeout (s)",
+            1.0,
+            86_400.0,
+            DEFAULTS.pipeline_timeout_s,
+            key="p_pipeline_timeout",
+        ),
     }
 
 
@@ -51,7 +72,9 @@ def build_payload(
     for name, data in uploads:
         sources.append(read_upload(name, data, f"s{len(sources) + 1}"))
     if not sources:
-        raise TaskInputError("add at least one source: paste its text or upload a file", field="sources")
+        raise TaskInputError(
+            "add at least one source: paste its text or upload a file", field="sources"
+        )
     return {
         "id": task_id.strip() or None,
         "kind": kind,
@@ -73,11 +96,26 @@ def submit(store: Store, user: dict[str, Any]) -> None:
     st.title("Submit a task")
     with st.form("submit_task", clear_on_submit=False):
         question = st.text_area("Question", key="f_question", height=80)
-        kind = st.radio("Kind", ["answer", "check"], horizontal=True, key="f_kind", help="answer: write a cited answer from the sources. check: verify a draft against them.")
+        kind = st.radio(
+            "Kind",
+            ["answer", "check"],
+            horizontal=True,
+            key="f_kind",
+            help="answer: write a cited answer from the sources. check: verify a draft against them.",
+        )
         draft = st.text_area("Draft (check tasks only)", key="f_draft", height=120)
         st.markdown("**Sources**")
-        pasted = st.text_area("Paste sources (separate several with a line holding only ---; a first line '# Title' names one)", key="f_pasted", height=160)
-        files = st.file_uploader("Or upload files", type=[a.lstrip(".") for a in ACCEPTED], accept_multiple_files=True, key="f_files")
+        pasted = st.text_area(
+            "Paste sources (separate several with a line holding only ---; a first line '# Title' names one)",
+            key="f_pasted",
+            height=160,
+        )
+        files = st.file_uploader(
+            "Or upload files",
+            type=[a.lstrip(".") for a in ACCEPTED],
+            accept_multiple_files=True,
+            key="f_files",
+        )
         with st.expander("Constraints"):
             c1, c2, c3 = st.columns(3)
             max_claims = c1.number_input("Max claims (0 = no limit)", 0, 200, 0, key="f_max_claims")
@@ -91,10 +129,17 @@ def submit(store: Store, user: dict[str, Any]) -> None:
     if sent:
         try:
             payload = build_payload(
-                question=question, kind=kind, draft=draft, pasted=pasted,
+                question=question,
+                kind=kind,
+                draft=draft,
+                pasted=pasted,
                 uploads=[(f.name, f.getvalue()) for f in files or []],
-                max_claims=int(max_claims), max_words=int(max_words), require_citations=require_citations,
-                notes=notes, policy=policy, task_id=task_id,
+                max_claims=int(max_claims),
+                max_words=int(max_words),
+                require_citations=require_citations,
+                notes=notes,
+                policy=policy,
+                task_id=task_id,
             )
             run_id = submit_task(store, user, payload)
         except BatonError as exc:
