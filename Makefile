@@ -4,8 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DB ?= demo.db
+RUN_DB ?= baton-ui.db
+PORT ?= 8501
 
-.PHONY: install demo test lint clean
+.PHONY: install run demo test lint clean
 
 install: $(STAMP)
 
@@ -14,6 +16,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
+
+# Start a worker and the web app on http://127.0.0.1:$(PORT) with the shipped examples in a new database.
+run: install
+	$(BIN)/baton ui --db $(RUN_DB) --port $(PORT) --fresh --load examples/tasks.jsonl --demo-users
 
 demo: install
 	rm -f $(DB) $(DB)-wal $(DB)-shm
