@@ -230,6 +230,7 @@ class FaultyChatModel(_ToolsBinding, BaseChatModel):
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
     _n: int = PrivateAttr(default=0)
     _injected: list[tuple[int, str, str]] = PrivateAttr(default_factory=list)
+    _tokens: int = PrivateAttr(default=0)
 
     @property
     def _llm_type(self) -> str:
@@ -286,8 +287,17 @@ class FaultyChatModel(_ToolsBinding, BaseChatModel):
             args = {"next": "nowhere", "reason": "injected bad route", "instructions": ""}
             reply = AIMessage(content="", tool_calls=[{"name": names[0] if names else "SupervisorRoute", "args": args, "id": f"bad_{n}", "type": "tool_call"}])
         if reply is not None:
-            return ChatResult(generations=[ChatGeneration(message=_with_usage(reply, messages))])
+            message = _with_usage(reply, messages)
+            with self._lock:
+                self._tokens += int((message.usage_metadata or {}).get("total_tokens") or 0)
+            return ChatResult(generations=[ChatGeneration(message=message)])
         return self.inner._generate(messages, stop=stop, **kwargs)
+
+    @property
+    def tokens(self) -> int:
+        """Tokens reported by the replies this wrapper made up (invalid, missing, refused
+        output, bad routes); the inner model counts its own."""
+        return self._tokens
 
 
 _PASSAGE = re.compile(r'<<<SOURCE id="(?P<sid>[^"]*)" passage="(?P<n>\d+)">>> (?P<text>.*?) <<<END SOURCE ', re.S)

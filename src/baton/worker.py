@@ -188,7 +188,8 @@ class Worker:
                 return
             resume_item, interrupt_id, decision = pending
             graph_input = Command(resume={interrupt_id: decision.model_dump(mode="json")})
-        elif not snap.next:
+        elif not snap.next and not snap.tasks:  # at END (tasks whose writes are saved but
+            # whose next checkpoint is not - a crash in between - also show next == ())
             self._backfill(run_id, cfg)
             self._pending_decision(run_id, set())
             self._finish(run_id, snap)
@@ -206,7 +207,7 @@ class Worker:
                 raise LeaseLost(run_id)
             if mode == "updates":
                 for node, update in chunk.items():
-                    if node != "__interrupt__":
+                    if not node.startswith("__"):  # __interrupt__, __metadata__ (writes replayed after a crash)
                         buffered.append((node, update or {}, (time.monotonic() - last) * 1000))
                 continue
             step = chunk["metadata"].get("step")

@@ -4,7 +4,7 @@ the pipeline timeout and the backoff; and the exact events a worker writes for t
 from __future__ import annotations
 
 import pytest
-from conftest import answer_task, faulty_engine, run_graph
+from faultkit import answer_task, faulty_engine, run_graph
 
 from baton import faults
 from baton.contracts import ReviewRequest

@@ -77,3 +77,28 @@ def test_a_decision_applied_before_a_crash_is_never_replayed(store, example_task
     assert [i["status"] for i in items] == ["applied", "pending"]
     assert store.run(run_id)["status"] == "waiting_review"
     assert lost(store) == {"decisions": 0, "runs": 0}
+
+
+def test_a_crash_between_a_nodes_writes_and_the_next_checkpoint(store, example_tasks):
+    """The node's writes are saved but the next checkpoint is not: LangGraph then reports
+    ``next == ()`` although the run is not over. The next worker must resume (not mistake it
+    for a finished run) and record that node's events once."""
+    run_id = store.submit(example_tasks[4])
+    Worker(store).drain()
+    c = store.conn
+    ids = [r[0] for r in c.execute("SELECT checkpoint_id FROM checkpoints WHERE thread_id = ? ORDER BY checkpoint_id DESC LIMIT 3", (run_id,))]
+    # drop the last two checkpoints: the one before them keeps its task's saved writes
+    for cid in ids[:2]:
+        c.execute("DELETE FROM checkpoints WHERE thread_id = ? AND checkpoint_id = ?", (run_id, cid))
+        c.execute("DELETE FROM writes WHERE thread_id = ? AND checkpoint_id = ?", (run_id, cid))
+    last_step = c.execute("SELECT MAX(step) FROM events WHERE run_id = ?", (run_id,)).fetchone()[0]
+    c.execute("DELETE FROM events WHERE run_id = ? AND (step >= ? OR kind = 'status' AND summary LIKE 'finished%')", (run_id, last_step - 1))
+    c.execute("DELETE FROM effects WHERE run_id = ? AND checkpoint_id IN (?, ?)", (run_id, *ids[:2]))
+    c.execute("UPDATE runs SET status = 'running', lease_owner = 'dead', lease_expires_at = 0, report = NULL WHERE id = ?", (run_id,))
+    Worker(store).drain()
+    row = store.run(run_id)
+    assert (row["status"], row["error"]) == ("finished", None)
+    nodes = [(e["step"], e["node"]) for e in store.events(run_id) if e["kind"] == "node"]
+    assert not any(n.startswith("__") for _, n in nodes)
+    assert [n for _, n in nodes][-2:] == ["supervise", "finish"]
+    assert duplicates(store) == {"events": 0, "review_items": 0, "decisions": 0, "reports": 0}

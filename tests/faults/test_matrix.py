@@ -6,7 +6,7 @@ with the whole trace when the retry pool is spent (persistent faults)."""
 from __future__ import annotations
 
 import pytest
-from conftest import answer_task, faulty_engine, run_graph
+from faultkit import answer_task, faulty_engine, run_graph
 
 from baton.contracts import ReviewRequest
 from baton.faults import cause_of

@@ -118,7 +118,7 @@ def m003_effects(db: Database) -> None:
             "run_id": str,
             "node": str,  # the node whose checkpoint caused the effect ("" for the worker itself)
             "checkpoint_id": str,  # LangGraph checkpoint id (or "start" before the first one)
-            "effect": str,  # events | started | review_item | report | decision_applied
+            "effect": str,  # "events" (a checkpoint's events are recorded) | "started"
             "worker_id": str,
             "created_at": str,
         },

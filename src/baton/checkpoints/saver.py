@@ -41,7 +41,12 @@ def connect(path: str | Path, *, timeout_ms: int = BUSY_TIMEOUT_MS) -> sqlite3.C
 
 def open_saver(path: str | Path) -> SqliteSaver:
     """A ``SqliteSaver`` on its own connection to ``path`` (one writer process per run)."""
-    saver = SqliteSaver(connect(path), serde=serializer())
+    conn = connect(path)
+    # SqliteSaver commits once per call; with implicit transactions each call is atomic. In
+    # autocommit mode a SIGKILL inside put_writes could leave half a task's writes behind,
+    # and the run would look finished without a report.
+    conn.isolation_level = "DEFERRED"
+    saver = SqliteSaver(conn, serde=serializer())
     saver.setup()
     return saver
 

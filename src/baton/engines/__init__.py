@@ -15,7 +15,7 @@ def default_engine(settings=None) -> Engine:
 
     settings = settings or Settings.from_env()
     if settings.engine == "llm":
-        from baton.engines.llm import LLMEngine  # built by baton.models; see issue "any OpenAI-compatible model"
+        from baton.engines.llm import LLMEngine  # any model of baton.models.chat_model
 
         return LLMEngine.from_settings(settings)
     return OfflineEngine()

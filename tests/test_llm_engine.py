@@ -1,0 +1,123 @@
+"""``LLMEngine``: one prompt per role, structured output into baton's contracts, every
+failure a ``StepFailed`` with its cause, usage charged to the turn; and whole real tasks
+through the worker with the scripted model."""
+
+from __future__ import annotations
+
+import pytest
+
+from baton import usage
+from baton.contracts import Claim, Handoff, Source, Task, Verdict
+from baton.engines.base import SupervisorView
+from baton.engines.llm import AnalyzeClaims, LLMEngine, ResearchPicks, SupervisorRoute, WriteAnswer
+from baton.errors import StepFailed
+from baton.testing import CompliantResponder, ScriptedChatModel
+from baton.worker import Worker
+
+SOURCES = [
+    Source(id="s1", title="Moon", text="The Moon orbits the Earth once every 27 days. The Moon is rocky and dry."),
+    Source(id="s2", title="Tides", text="The tides on Earth follow the pull of the Moon."),
+]
+TASK = Task(id="t", kind="answer", question="What does the Moon orbit?", sources=SOURCES)
+HANDOFF = Handoff(sender="supervise", recipient="research", hop=1, instructions="Find passages.", expected_output="passages", on_failure="report")
+VIEW = SupervisorView(question=TASK.question, kind="answer", hop=0, max_hops=8, options=["analyze", "finish", "research"], suggested="research")
+
+
+def engine(*replies):
+    model = ScriptedChatModel(replies=list(replies))
+    return LLMEngine(model), model
+
+
+def test_route_is_structured_and_labelled_as_the_models():
+    eng, model = engine({"next": "research", "reason": "need passages"})
+    route = eng.route(TASK, VIEW)
+    assert (route.next, route.reason, route.instructions) == ("research", "model: need passages", "")
+    system, user = model.calls[0]
+    assert system.content.startswith("You are the supervisor")
+    assert '"suggested": "research"' in user.content
+    model.assert_all_used()
+
+
+def test_research_maps_picks_to_exact_source_spans():
+    eng, model = engine({"passages": [2, 1, 2]})
+    picked = eng.research(TASK, HANDOFF)
+    assert len(picked) == 2
+    for ev in picked:
+        src = TASK.source(ev.source_id)
+        assert src.text[ev.start : ev.end] == ev.text
+
+
+@pytest.mark.parametrize(
+    ("reply", "kind", "cause"),
+    [
+        ({"passages": [99]}, "invalid_output", "invalid_output"),
+        ({"passages": []}, "invalid_output", "missing_output"),
+        ({"wrong": 1}, "invalid_output", "invalid_output"),
+        ("", "invalid_output", "missing_output"),
+        ("Here are some passages I like.", "invalid_output", "missing_output"),
+        ("I'm sorry, but I can't help with that.", "rejected", "refusal"),
+    ],
+)
+def test_research_failures_are_step_failed_with_a_cause(reply, kind, cause):
+    eng, _ = engine(reply)
+    with pytest.raises(StepFailed) as err:
+        eng.research(TASK, HANDOFF)
+    assert (err.value.kind, err.value.retryable) == (kind, True)
+    assert err.value.detail.startswith(f"{cause}: ")
+
+
+def test_analyze_builds_claims_with_cited_spans_and_keeps_supported_ones():
+    passages = eng_passages()
+    previous = [Claim(id="c1", text="The Moon is rocky and dry.", citations=[passages[1]], author="analyze"), Claim(id="c2", text="Wrong.", author="analyze")]
+    verdicts = [Verdict(claim_id="c1", label="supported", confidence=1.0), Verdict(claim_id="c2", label="unsupported", confidence=1.0)]
+    eng, model = engine({"claims": [{"id": "c1", "text": "The Moon is rocky and dry.", "passages": []}, {"text": "The Moon orbits the Earth once every 27 days.", "passages": [1]}]})
+    claims = eng.analyze(TASK, HANDOFF, passages, previous, verdicts)
+    assert [(c.id, c.author) for c in claims] == [("c1", "analyze"), ("c3", "analyze")]
+    assert claims[0] is previous[0]
+    assert claims[1].citations == [passages[0]]
+    assert "id=c2 [unsupported]" in model.calls[0][-1].content
+
+
+def eng_passages():
+    from baton.text import PassageIndex
+
+    return PassageIndex.build(SOURCES).search("Moon orbit rocky", k=3)
+
+
+def test_analyze_refuses_unknown_passage_numbers():
+    eng, _ = engine({"claims": [{"text": "x y z", "passages": [7]}]})
+    with pytest.raises(StepFailed, match="cites passage numbers"):
+        eng.analyze(TASK, HANDOFF, eng_passages(), [], [])
+
+
+def test_write_checks_citations():
+    claims = [Claim(id="c1", text="The Moon orbits the Earth.", author="analyze")]
+    verdicts = [Verdict(claim_id="c1", label="supported", confidence=1.0)]
+    eng, _ = engine({"answer": "The Moon orbits the Earth [s1]."}, {"answer": "It does [s9]."})
+    assert eng.write(TASK, HANDOFF, claims, verdicts) == "The Moon orbits the Earth [s1]."
+    with pytest.raises(StepFailed, match=r"unknown sources \['s9'\]"):
+        eng.write(TASK, HANDOFF, claims, verdicts)
+
+
+def test_usage_is_charged_to_the_running_turn():
+    eng, model = engine({"passages": [1]}, {"passages": [1]})
+    with usage.metered() as meter:
+        eng.research(TASK, HANDOFF)
+        eng.research(TASK, HANDOFF)
+    assert meter.calls == 2 and meter.tokens == model.tokens > 0
+    assert eng.usage > 0
+
+
+def test_schemas_are_the_roles_tools():
+    assert [s.__name__ for s in (SupervisorRoute, ResearchPicks, AnalyzeClaims, WriteAnswer)] == ["SupervisorRoute", "ResearchPicks", "AnalyzeClaims", "WriteAnswer"]
+
+
+def test_real_tasks_run_end_to_end_through_the_worker(store, example_tasks):
+    model = ScriptedChatModel(responder=CompliantResponder())
+    run_ids = [store.submit(t) for t in example_tasks]
+    Worker(store, engine=LLMEngine(model)).drain()
+    rows = [store.run(r) for r in run_ids]
+    assert all(r["status"] in ("finished", "waiting_review") and r["claims"] >= 1 for r in rows), [(r["status"], r["reason"]) for r in rows]
+    assert sum(r["status"] == "finished" for r in rows) >= 5
+    spent = sum(e["tokens"] or 0 for r in run_ids for e in store.events(r))
+    assert spent == model.tokens, "every token the model reported is charged to a task, once"
