@@ -119,7 +119,7 @@ def faults(tasks, rate: float, seed: int) -> None:
     worker = Worker(store, engine=LLMEngine(model))
     worker.drain()
     elapsed = time.perf_counter() - t0
-    retries, tokens, statuses, reasons = [], [], Counter(), Counter()
+    retries, tokens, statuses, reasons, bounds = [], [], Counter(), Counter(), Counter()
     for run_id in run_ids:
         values = worker.graph.get_state({"configurable": {"thread_id": run_id}}).values
         retries.append(sum((values.get("retries") or {}).values()))
@@ -128,11 +128,15 @@ def faults(tasks, rate: float, seed: int) -> None:
         statuses[row["status"]] += 1
         if row["status"] == "waiting_review":
             reasons[row["reason"]] += 1
+            for item in store.items(run_id):
+                bound = (item["request"].get("bound") or "none").split(":")[0].split(" (")[0]
+                bounds[f"{item['reason']}: {bound.split('=')[0].split(' ')[0] if bound.startswith('retry') else bound}"] += 1
     injected = Counter(kind for _, _, kind in model.injected)
     budget = policy.max_tokens_per_task
     print(f"\nfaults: {len(run_ids)} runs on the scripted model, fault rate {rate:.0%} per call (seed {seed}), {inner.tokens + model.tokens:,} tokens reported")
     print(f"  faults injected               {sum(injected.values())}  {dict(injected)}")
     print(f"  final statuses                {dict(statuses)}  review reasons {dict(reasons)}")
+    print(f"  what sent them to review      {dict(bounds)}")
     print(f"  retries spent per task        (failure retries and revisions, one pool) mean {statistics.mean(retries):.2f}, max {max(retries)}, pool {policy.retry_budget} (per agent {policy.max_retries_per_agent})")
     print(f"  retries histogram             {dict(sorted(Counter(retries).items()))}")
     print(f"  tokens per task               mean {statistics.mean(tokens):,.0f}, max {max(tokens):,} of budget {budget:,} ({max(tokens) / budget:.1%} at most)")
