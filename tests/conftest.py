@@ -44,7 +44,7 @@ socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]
 def _no_model_env(monkeypatch):
     """Tests run the offline engine unless they configure a model themselves."""
     for var in (
-        "BATON_MODEL", "BATON_ENGINE", "OPENAI_API_KEY", "OPENAI_BASE_URL", "BATON_JUDGE_MODEL", "BATON_DB",
+        "BATON_MODEL", "BATON_ENGINE", "OPENAI_API_KEY", "OPENAI_BASE_URL", "BATON_DB",
         "LANGSMITH_TRACING", "LANGSMITH_API_KEY", "LANGCHAIN_TRACING_V2", "LANGCHAIN_API_KEY",
     ):
         monkeypatch.delenv(var, raising=False)

@@ -10,7 +10,6 @@ BATON_ENGINE           ``offline`` or ``llm``                               ``ll
 BATON_MODEL            chat model name for the llm engine                   unset
 OPENAI_BASE_URL        any OpenAI-compatible endpoint (vLLM, Ollama, ...)   unset (OpenAI)
 OPENAI_API_KEY         key for that endpoint                                unset
-BATON_JUDGE_MODEL      optional LLM judge for the verifier                  unset
 BATON_TEMPERATURE      sampling temperature                                 ``0``
 BATON_REQUEST_TIMEOUT  seconds before one model call is abandoned           ``60``
 BATON_STRUCTURED       structured output method: ``function_calling``,       ``function_calling``
@@ -47,7 +46,6 @@ class Settings:
     model: str | None = None
     base_url: str | None = None
     api_key: str | None = field(default=None, repr=False)
-    judge_model: str | None = None
     temperature: float = 0.0
     request_timeout_s: float = 60.0
     lease_seconds: float = 60.0
@@ -71,7 +69,6 @@ class Settings:
             model=model,
             base_url=os.environ.get("OPENAI_BASE_URL") or None,
             api_key=os.environ.get("OPENAI_API_KEY") or None,
-            judge_model=os.environ.get("BATON_JUDGE_MODEL") or None,
             temperature=_float("BATON_TEMPERATURE", 0.0),
             request_timeout_s=_float("BATON_REQUEST_TIMEOUT", 60.0),
             lease_seconds=_float("BATON_LEASE_SECONDS", 60.0),

@@ -40,20 +40,47 @@ def _segmenter() -> pysbd.Segmenter:
     return pysbd.Segmenter(language="en", clean=False, char_span=True)
 
 
+CHUNK_CHARS = 8_000
+"""pysbd is quadratic on one long line; text is cut into pieces of about this many characters
+(at whitespace after sentence-ending punctuation, else at any whitespace) before segmenting."""
+
+_CUT = re.compile(r"(?<=[.!?])\s+|\n")
+
+
+def _chunks(text: str) -> list[tuple[int, int]]:
+    """``(start, end)`` pieces of ``text`` of at most about ``CHUNK_CHARS`` characters."""
+    pieces, start, n = [], 0, len(text)
+    while n - start > CHUNK_CHARS:
+        window = text[start : start + CHUNK_CHARS]
+        cut = None
+        for m in _CUT.finditer(window, CHUNK_CHARS // 2):
+            cut = m.end()
+        if cut is None:
+            ws = window.rfind(" ", CHUNK_CHARS // 2)
+            cut = ws + 1 if ws > 0 else CHUNK_CHARS
+        pieces.append((start, start + cut))
+        start += cut
+    pieces.append((start, n))
+    return pieces
+
+
 @lru_cache(maxsize=2048)
 def sentence_spans(text: str) -> tuple[tuple[int, int], ...]:
     """Sentence boundaries of ``text`` as ``(start, end)`` character offsets, end exclusive,
-    whitespace trimmed, empty sentences dropped. Uses pysbd's rule-based English segmenter."""
+    whitespace trimmed, empty sentences dropped. Uses pysbd's rule-based English segmenter
+    on pieces of at most about ``CHUNK_CHARS`` characters (linear time on long lines)."""
     spans: list[tuple[int, int]] = []
-    for piece in _segmenter().segment(text):
-        start, end = piece.start, piece.end
-        # pysbd may report spans that include trailing whitespace; trim both sides.
-        while start < end and text[start].isspace():
-            start += 1
-        while end > start and text[end - 1].isspace():
-            end -= 1
-        if end > start:
-            spans.append((start, end))
+    for base, stop in _chunks(text):
+        piece_text = text[base:stop]
+        for piece in _segmenter().segment(piece_text):
+            start, end = base + piece.start, base + piece.end
+            # pysbd may report spans that include surrounding whitespace; trim both sides.
+            while start < end and text[start].isspace():
+                start += 1
+            while end > start and text[end - 1].isspace():
+                end -= 1
+            if end > start:
+                spans.append((start, end))
     return tuple(spans)
 
 

@@ -24,6 +24,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
+from contextlib import nullcontext
 from typing import Any
 
 from langgraph.types import Command
@@ -42,16 +43,6 @@ RECURSION_LIMIT = 10_000
 
 class LeaseLost(Exception):
     """Another worker took this run over (our lease expired); stop without writing."""
-
-
-def _jsonable(value: Any) -> Any:
-    if hasattr(value, "model_dump"):
-        return value.model_dump(mode="json")
-    if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    return value
 
 
 def _counts(values: Mapping[str, Any]) -> dict[str, int]:
@@ -144,16 +135,20 @@ class Worker:
     def _emit(self, run_id: str, *events: Mapping[str, Any], **event: Any) -> None:
         """Write audit events (``Store.add_event`` keyword dicts, or one as keywords) in one
         transaction, then pass the ones written (not replays) to ``on_event``. See ``baton.audit``."""
-        from contextlib import nullcontext
-
         batch = [dict(e) for e in events] + ([event] if event else [])
-        # Hold the checkpointer's lock: a checkpoint write in progress (on the saver's own
-        # connection) is waited for in-process, not by SQLite's busy handler (sleeps of >= 1 ms).
-        with getattr(self.saver, "lock", None) or nullcontext(), self.store.transaction():
+        with self._locked(), self.store.transaction():
             written = [e for e in batch if self.store.add_event(run_id, **e)]
         if self.on_event is not None:
             for e in written:
                 self.on_event({"run_id": run_id, **e})
+
+    def _locked(self) -> Any:
+        """Hold the checkpointer's lock (re-entrant use is avoided by callers): a checkpoint
+        write in progress on the saver's own connection is waited for in-process, not by
+        SQLite's busy handler (sleeps of >= 1 ms)."""
+        if self.store.conn.in_transaction:
+            return nullcontext()
+        return getattr(self.saver, "lock", None) or nullcontext()
 
     def execute(self, run_id: str) -> None:
         """Run the claimed ``run_id`` to its next stop. Any exception ends the run ``failed``
@@ -213,19 +208,22 @@ class Worker:
             step = chunk["metadata"].get("step")
             values = chunk["values"]
             checkpoint_id = chunk["config"]["configurable"]["checkpoint_id"]
-            for node, update, ms in buffered:
-                self._record_update(run_id, step, node, update, ms, values)
-                self._record_bounds(run_id, step, node, update, values)
-                self.ledger.mark(run_id, node, checkpoint_id, "events", self.worker_id)
-                if node == "review" and resume_item:
-                    self.store.mark_applied(resume_item)
-                    resume_item = None
-            buffered.clear()
             nxt = list(chunk.get("next") or [])
-            if not self.store.progress(
-                run_id, self.worker_id, hops=int(values.get("hops", 0)), max_hops=int(values.get("max_hops", 0)),
-                current_node=",".join(nxt) or None, **_counts(values),
-            ):
+            # One transaction per superstep: its events, ledger marks and progress.
+            with self._locked(), self.store.transaction():
+                for node, update, ms in buffered:
+                    self._record_update(run_id, step, node, update, ms, values)
+                    self._record_bounds(run_id, step, node, update, values)
+                    self.ledger.mark(run_id, node, checkpoint_id, "events", self.worker_id)
+                    if node == "review" and resume_item:
+                        self.store.mark_applied(resume_item)
+                        resume_item = None
+                held = self.store.progress(
+                    run_id, self.worker_id, hops=int(values.get("hops", 0)), max_hops=int(values.get("max_hops", 0)),
+                    current_node=",".join(nxt) or None, **_counts(values),
+                )
+            buffered.clear()
+            if not held:
                 raise LeaseLost(run_id)
             last = time.monotonic()
 

@@ -4,11 +4,13 @@ serializer that knows baton's contracts (so pydantic state is restored without w
 from __future__ import annotations
 
 import sqlite3
+import time
 from pathlib import Path
 
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 from langgraph.checkpoint.sqlite import SqliteSaver
+from sqlite_utils import Database
 
 BUSY_TIMEOUT_MS = 10_000
 """How long a writer waits for another writer's lock before ``database is locked`` (ms)."""
@@ -54,3 +56,21 @@ def open_saver(path: str | Path) -> SqliteSaver:
 def memory_saver() -> InMemorySaver:
     """An ``InMemorySaver`` with the same serializer, for tests and notebooks."""
     return InMemorySaver(serde=serializer())
+
+
+def open_database(path: str | Path, migrations) -> tuple[sqlite3.Connection, Database]:
+    """``connect(path)`` wrapped in a sqlite-utils ``Database`` with ``migrations`` (a
+    ``sqlite_utils.Migrations`` set) applied. Another process migrating the same file at the
+    same moment is waited for (up to five tries)."""
+    conn = connect(path)
+    db = Database(conn)
+    for attempt in range(5):
+        try:
+            if migrations.pending(db):
+                migrations.apply(db)
+            break
+        except sqlite3.OperationalError:
+            if attempt == 4:
+                raise
+            time.sleep(0.2 * (attempt + 1))
+    return conn, db

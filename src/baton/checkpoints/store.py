@@ -19,10 +19,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlite_utils import Database
-
 from baton.checkpoints.migrations import migrations
-from baton.checkpoints.saver import connect
+from baton.checkpoints.saver import open_database
 from baton.contracts import Decision, Report, ReviewRequest, Task
 from baton.errors import DecisionConflict, NotFoundError
 from baton.policy import Policy
@@ -51,27 +49,18 @@ class Store:
 
     def __init__(self, path: str | Path):
         self.path = str(path)
-        self.conn: sqlite3.Connection = connect(self.path)
-        self.db = Database(self.conn)
-        self._migrate()
-
-    def _migrate(self) -> None:
-        for attempt in range(5):
-            try:
-                if migrations.pending(self.db):
-                    migrations.apply(self.db)
-                return
-            except sqlite3.OperationalError:
-                if attempt == 4:
-                    raise
-                time.sleep(0.2 * (attempt + 1))  # another process is migrating the same file
+        self.conn, self.db = open_database(self.path, migrations)
 
     def close(self) -> None:
         self.conn.close()
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """``BEGIN IMMEDIATE`` ... ``COMMIT`` (rolled back on error)."""
+        """``BEGIN IMMEDIATE`` ... ``COMMIT`` (rolled back on error). Inside an open
+        transaction it joins it (the outermost one commits or rolls back)."""
+        if self.conn.in_transaction:
+            yield self.conn
+            return
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             yield self.conn

@@ -18,13 +18,12 @@ import hmac
 import re
 import secrets
 import sqlite3
-import time
 from pathlib import Path
 from typing import Any, Literal
 
 from sqlite_utils import Database, Migrations
 
-from baton.checkpoints.saver import connect
+from baton.checkpoints.saver import open_database
 from baton.checkpoints.store import now_iso
 from baton.errors import ConfigError, NotFoundError
 
@@ -108,17 +107,7 @@ class Users:
 
     def __init__(self, path: str | Path):
         self.path = str(path)
-        self.conn: sqlite3.Connection = connect(self.path)
-        self.db = Database(self.conn)
-        for attempt in range(5):
-            try:
-                if user_migrations.pending(self.db):
-                    user_migrations.apply(self.db)
-                break
-            except sqlite3.OperationalError:
-                if attempt == 4:
-                    raise
-                time.sleep(0.2 * (attempt + 1))  # another process is migrating the same file
+        self.conn, self.db = open_database(self.path, user_migrations)
 
     def close(self) -> None:
         self.conn.close()

@@ -86,20 +86,13 @@ def tasks(
     claim-level balanced accuracy (gold claims matched to baton's claims by content-word
     coverage) and response-level precision/recall/F1/balanced accuracy (hallucinated = positive)."""
     from baton.checkpoints import Store
-    from baton.errors import TaskInputError
-    from baton.taskfile import parse_task
+    from baton.taskfile import iter_jsonl, parse_task
     from baton.verifiers.task_scoring import score_tasks
     from baton.worker import Worker
 
     rows: list[tuple[Any, dict[str, Any]]] = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            payload = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise TaskInputError(f"invalid JSON: {exc.msg}", line=n) from None
-        if payload.get("kind") != "check" or not payload.get("gold"):
+    for n, payload in iter_jsonl(path):
+        if not isinstance(payload, dict) or payload.get("kind") != "check" or not payload.get("gold"):
             continue
         rows.append((parse_task(payload, line=n, default_id=f"{path.stem}-{n}"), payload["gold"]))
     with tempfile.TemporaryDirectory() as tmp:

@@ -12,7 +12,7 @@ and so does ``ScriptError`` (a broken test script is not a run failure).
 
 The guard also keeps the run's accounts (every node but ``review``):
 
-- **turn and idle timeouts**: the node runs in a worker thread; past
+- **turn and idle timeouts**: the node runs on a pooled thread; past
   ``policy.agent_turn_timeout_s`` of wall clock, or, once the engine has called a model,
   ``policy.idle_timeout_s`` with no sign of life from it (a model call starting or a reply
   arriving, ``baton.usage.touch``),
@@ -28,9 +28,10 @@ The guard also keeps the run's accounts (every node but ``review``):
 from __future__ import annotations
 
 import contextvars
-import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
 from langgraph.errors import GraphBubbleUp
@@ -67,37 +68,36 @@ class _TurnTimeout(Exception):
     pass
 
 
-def _turn(fn: NodeFn, state: RunState, ctx: NodeContext, meter: Meter, policy: Policy) -> Any:
-    """Run ``fn(state, ctx)`` in a daemon thread (same context variables) and wait for it
-    under the turn and idle timeouts. Raises what ``fn`` raises, or ``StepFailed(timeout)``."""
-    box: dict[str, Any] = {}
-    done = threading.Event()
+_TURNS = ThreadPoolExecutor(max_workers=32, thread_name_prefix="baton-turn")
+"""Threads that run node turns. Pooled: starting a thread per turn cost about 1 ms a hop. A
+turn abandoned at its timeout keeps its thread until it returns; 32 leave room for many."""
 
-    def target() -> None:
-        try:
-            with metered(meter):
-                box["result"] = fn(state, ctx)
-        except BaseException as exc:  # noqa: BLE001 - handed to the waiting thread
-            box["error"] = exc
-        finally:
-            done.set()
+
+def _turn(fn: NodeFn, state: RunState, ctx: NodeContext, meter: Meter, policy: Policy) -> Any:
+    """Run ``fn(state, ctx)`` on a pooled thread (same context variables) and wait for it
+    under the turn and idle timeouts. Raises what ``fn`` raises, or ``StepFailed(timeout)``."""
+
+    def target() -> Any:
+        with metered(meter):
+            return fn(state, ctx)
 
     context = contextvars.copy_context()
     started = meter.last_activity = time.monotonic()
-    thread = threading.Thread(target=context.run, args=(target,), daemon=True, name=f"baton-{ctx.name}")
-    thread.start()
+    future = _TURNS.submit(context.run, target)
     turn_s, idle_s = policy.agent_turn_timeout_s, policy.idle_timeout_s
-    while not done.is_set():
+    while True:
         now = time.monotonic()
         if now - started >= turn_s:
+            future.cancel()
             raise fault("timeout", "timeout", f"{ctx.name} turn took longer than agent_turn_timeout_s={turn_s:g}").step_failed()
         if meter.active and now - meter.last_activity >= idle_s:
+            future.cancel()
             raise fault("timeout", "timeout", f"{ctx.name} was idle longer than idle_timeout_s={idle_s:g} (no model reply)").step_failed()
         wake = min(started + turn_s, meter.last_activity + idle_s) if meter.active else started + turn_s
-        done.wait(max(0.001, min(wake - now, 0.25)))
-    if "error" in box:
-        raise box["error"]
-    return box.get("result")
+        try:
+            return future.result(timeout=max(0.001, min(wake - now, 0.25)))
+        except FutureTimeout:
+            continue
 
 
 def _account(state: RunState, cmd: Command, meter: Meter, seconds: float) -> None:

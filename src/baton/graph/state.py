@@ -9,7 +9,18 @@ from __future__ import annotations
 import operator
 from typing import Annotated, Any, TypedDict
 
-from baton.contracts import Claim, Decision, Evidence, Failure, Handoff, Report, ReviewRequest, Route, Task, Verdict
+from baton.contracts import (
+    Claim,
+    Decision,
+    Evidence,
+    Failure,
+    Handoff,
+    Report,
+    ReviewRequest,
+    Route,
+    Task,
+    Verdict,
+)
 from baton.policy import Policy
 
 

@@ -93,7 +93,6 @@ def plan(state: RunState, custom: tuple[str, ...] | list[str] = ()) -> tuple[str
     """The deterministic next step and why: ``(node, reason)``. ``review`` means the
     refinement loop is out of retries. ``custom``: custom specialists, each planned once
     (until ``state["done"][name]`` is set) after verification and before ``write``."""
-    task = task_of(state)
     done = state.get("done") or {}
     claims = claims_of(state)
     verdicts = {v.claim_id: v for v in verdicts_of(state)}

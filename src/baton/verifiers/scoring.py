@@ -21,7 +21,6 @@ rows refit without the check).
 
 from __future__ import annotations
 
-import json
 import re
 import statistics
 import time
@@ -32,6 +31,7 @@ from typing import Any
 
 from baton.contracts import CheckResult, Claim, Label, Source, Verdict
 from baton.errors import TaskInputError
+from baton.taskfile import iter_jsonl
 from baton.verifiers.aggregate import FEATURES, LogisticModel, aggregate, features
 from baton.verifiers.pipeline import DEFAULT_CHECKS, resolve_checks, verify
 from baton.verifiers.training import fit_logistic, grouped_folds
@@ -65,28 +65,23 @@ def load_items(path: str | Path) -> list[Item]:
     that is not JSON or lacks ``claim``, ``source`` or a known ``label``. NUL bytes in the text
     (found in scraped web pages) are replaced by spaces."""
     items = []
-    with open(path, encoding="utf-8") as fh:
-        for n, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                d = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise TaskInputError(f"not JSON: {exc}", line=n) from exc
-            for key in ("claim", "source", "label"):
-                if not isinstance(d.get(key), str):
-                    raise TaskInputError(f"missing string field {key!r}", field=key, line=n)
-            if d["label"] not in LABELS:
-                raise TaskInputError(f"label {d['label']!r} is not one of {', '.join(LABELS)}", field="label", line=n)
-            items.append(
-                Item(
-                    claim=d["claim"].replace("\x00", " "),
-                    source=d["source"].replace("\x00", " "),
-                    label=d["label"],
-                    dataset=str(d.get("dataset") or "all"),
-                    id=str(d.get("id") or n),
-                )
+    for n, d in iter_jsonl(path):
+        if not isinstance(d, dict):
+            raise TaskInputError("expected a JSON object", line=n)
+        for key in ("claim", "source", "label"):
+            if not isinstance(d.get(key), str):
+                raise TaskInputError(f"missing string field {key!r}", field=key, line=n)
+        if d["label"] not in LABELS:
+            raise TaskInputError(f"label {d['label']!r} is not one of {', '.join(LABELS)}", field="label", line=n)
+        items.append(
+            Item(
+                claim=d["claim"].replace("\x00", " "),
+                source=d["source"].replace("\x00", " "),
+                label=d["label"],
+                dataset=str(d.get("dataset") or "all"),
+                id=str(d.get("id") or n),
             )
+        )
     return items
 
 
