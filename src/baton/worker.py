@@ -25,6 +25,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import nullcontext
+from datetime import UTC, datetime
 from typing import Any
 
 from langgraph.types import Command
@@ -36,6 +37,10 @@ from baton.graph import build_graph, initial_state
 from baton.graph.state import claims_of, report_of, verdicts_of
 
 log = logging.getLogger("baton.worker")
+
+FLUSH_S = 0.25
+"""Audit events and progress of the supersteps run are written together at most this often
+(seconds), and whenever the run stops."""
 
 RECURSION_LIMIT = 10_000
 """LangGraph's superstep ceiling, kept far above any hop ceiling (hops are baton's bound)."""
@@ -195,37 +200,55 @@ class Worker:
             self._pending_decision(run_id, set())  # a decision applied before the crash
             self._emit(run_id, step=snap.metadata.get("step"), node="", kind="status", summary="resumed from checkpoint after a lost worker")
 
-        buffered: list[tuple[str, dict[str, Any], float]] = []
-        last = time.monotonic()
+        buffered: list[tuple[str, dict[str, Any], float, datetime]] = []  # (node, update, ms, ended at)
+        steps: list[tuple[int | None, str, list[tuple[str, dict[str, Any], float, datetime]], Mapping[str, Any], list[str]]] = []  # (step, checkpoint id, updates, values, next)
+        tokens_before = int((snap.values or {}).get("tokens", 0) or 0)
+        flushed = last = time.monotonic()
+
+        def flush() -> None:
+            """Record the buffered supersteps (events, ledger marks) and the latest progress in
+            one transaction. A crash before a flush loses nothing: the next worker backfills the
+            events of every checkpoint the ledger has no mark for."""
+            nonlocal resume_item, tokens_before
+            if not steps:
+                return
+            with self._locked(), self.store.transaction():
+                for step, checkpoint_id, updates, values, _ in steps:
+                    for node, update, ms, ended in updates:
+                        tokens_now = int(values.get("tokens", 0) or 0)
+                        spent = tokens_now - tokens_before if "tokens" in update else None
+                        tokens_before = tokens_now
+                        self._record_update(run_id, step, node, update, ms, values, tokens=spent, ended_at=ended)
+                        self._record_bounds(run_id, step, node, update, values)
+                        self.ledger.mark(run_id, node, checkpoint_id, "events", self.worker_id)
+                        if node == "review" and resume_item:
+                            self.store.mark_applied(resume_item)
+                            resume_item = None
+                values, nxt = steps[-1][3], steps[-1][4]
+                held = self.store.progress(
+                    run_id, self.worker_id, hops=int(values.get("hops", 0)), max_hops=int(values.get("max_hops", 0)),
+                    current_node=",".join(nxt) or None, **_counts(values),
+                )
+            steps.clear()
+            if not held:
+                raise LeaseLost(run_id)
+
         for mode, chunk in self.graph.stream(graph_input, cfg, stream_mode=["updates", "checkpoints"], durability="sync"):
             if beat.lost.is_set():
                 raise LeaseLost(run_id)
             if mode == "updates":
                 for node, update in chunk.items():
                     if not node.startswith("__"):  # __interrupt__, __metadata__ (writes replayed after a crash)
-                        buffered.append((node, update or {}, (time.monotonic() - last) * 1000))
+                        buffered.append((node, update or {}, (time.monotonic() - last) * 1000, datetime.now(UTC)))
                 continue
-            step = chunk["metadata"].get("step")
-            values = chunk["values"]
             checkpoint_id = chunk["config"]["configurable"]["checkpoint_id"]
-            nxt = list(chunk.get("next") or [])
-            # One transaction per superstep: its events, ledger marks and progress.
-            with self._locked(), self.store.transaction():
-                for node, update, ms in buffered:
-                    self._record_update(run_id, step, node, update, ms, values)
-                    self._record_bounds(run_id, step, node, update, values)
-                    self.ledger.mark(run_id, node, checkpoint_id, "events", self.worker_id)
-                    if node == "review" and resume_item:
-                        self.store.mark_applied(resume_item)
-                        resume_item = None
-                held = self.store.progress(
-                    run_id, self.worker_id, hops=int(values.get("hops", 0)), max_hops=int(values.get("max_hops", 0)),
-                    current_node=",".join(nxt) or None, **_counts(values),
-                )
-            buffered.clear()
-            if not held:
-                raise LeaseLost(run_id)
+            steps.append((chunk["metadata"].get("step"), checkpoint_id, buffered, chunk["values"], list(chunk.get("next") or [])))
+            buffered = []
             last = time.monotonic()
+            if last - flushed >= FLUSH_S:
+                flush()
+                flushed = time.monotonic()
+        flush()
 
         snap = self.graph.get_state(cfg)
         if snap.interrupts:
@@ -235,13 +258,27 @@ class Worker:
         else:  # pragma: no cover - the stream only ends at an interrupt or at END
             raise RuntimeError(f"graph stopped before the end with next={snap.next}")
 
-    def _record_update(self, run_id: str, step: int | None, node: str, update: Mapping[str, Any], ms: float, values: Mapping[str, Any]) -> None:
-        """Record one node update as audit events (built by ``baton.audit.update_events``)."""
+    def _record_update(
+        self,
+        run_id: str,
+        step: int | None,
+        node: str,
+        update: Mapping[str, Any],
+        ms: float,
+        values: Mapping[str, Any],
+        *,
+        tokens: int | None = None,
+        ended_at: datetime | None = None,
+    ) -> None:
+        """Record one node update as audit events (built by ``baton.audit.update_events``).
+        ``tokens``: what the node spent, when the caller knows it; else it is the run's total
+        minus what earlier events recorded."""
         from baton import audit
         from baton.checkpoints.audit_log import tokens_recorded
 
-        tokens = audit.token_delta(update, tokens_recorded(self.store, run_id)) if "tokens" in update else None
-        self._emit(run_id, *audit.update_events(step, node, update, values, duration_ms=ms, tokens=tokens))
+        if tokens is None and "tokens" in update:
+            tokens = audit.token_delta(update, tokens_recorded(self.store, run_id))
+        self._emit(run_id, *audit.update_events(step, node, update, values, duration_ms=ms, tokens=tokens, ended_at=ended_at))
 
     # -- crash recovery and bounds (effects ledger, see baton.checkpoints.ledger) -----------
 
