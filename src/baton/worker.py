@@ -38,6 +38,11 @@ from baton.graph.state import claims_of, report_of, verdicts_of
 
 log = logging.getLogger("baton.worker")
 
+DURABILITY = "sync"
+"""LangGraph durability of worker runs: ``sync`` writes each checkpoint before the next
+superstep starts, so a killed worker never leaves a step half-saved (``async`` measured about
+5 % faster per hop on the orchestration bench; not worth the weaker crash story)."""
+
 FLUSH_S = 0.25
 """Audit events and progress of the supersteps run are written together at most this often
 (seconds), and whenever the run stops."""
@@ -233,7 +238,7 @@ class Worker:
             if not held:
                 raise LeaseLost(run_id)
 
-        for mode, chunk in self.graph.stream(graph_input, cfg, stream_mode=["updates", "checkpoints"], durability="sync"):
+        for mode, chunk in self.graph.stream(graph_input, cfg, stream_mode=["updates", "checkpoints"], durability=DURABILITY):
             if beat.lost.is_set():
                 raise LeaseLost(run_id)
             if mode == "updates":
