@@ -22,11 +22,17 @@ from baton.verifiers.scoring import fit_shipped, load_items, score_cross_validat
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("path", type=Path)
-    ap.add_argument("--checks", default=None, help="comma-separated check names (default: the always-on checks)")
-    ap.add_argument("--cv", action="store_true", help="claim-grouped 5-fold cross-validated figures")
+    ap.add_argument(
+        "--checks", default=None, help="comma-separated check names (default: the always-on checks)"
+    )
+    ap.add_argument(
+        "--cv", action="store_true", help="claim-grouped 5-fold cross-validated figures"
+    )
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--fit", action="store_true", help="refit aggregator.json (base, and semantic if available)")
+    ap.add_argument(
+        "--fit", action="store_true", help="refit aggregator.json (base, and semantic if available)"
+    )
     args = ap.parse_args(argv)
     items = load_items(args.path)
     checks = args.checks.split(",") if args.checks else None

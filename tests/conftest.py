@@ -44,8 +44,15 @@ socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]
 def _no_model_env(monkeypatch):
     """Tests run the offline engine unless they configure a model themselves."""
     for var in (
-        "BATON_MODEL", "BATON_ENGINE", "OPENAI_API_KEY", "OPENAI_BASE_URL", "BATON_DB",
-        "LANGSMITH_TRACING", "LANGSMITH_API_KEY", "LANGCHAIN_TRACING_V2", "LANGCHAIN_API_KEY",
+        "BATON_MODEL",
+        "BATON_ENGINE",
+        "OPENAI_API_KEY",
+        "OPENAI_BASE_URL",
+        "BATON_DB",
+        "LANGSMITH_TRACING",
+        "LANGSMITH_API_KEY",
+        "LANGCHAIN_TRACING_V2",
+        "LANGCHAIN_API_KEY",
     ):
         monkeypatch.delenv(var, raising=False)
 
@@ -67,7 +74,9 @@ def store(db_path):
 
 
 def _read_jsonl(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [
+        json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
 
 
 @pytest.fixture(scope="session")

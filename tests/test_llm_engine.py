@@ -15,12 +15,30 @@ from baton.testing import CompliantResponder, ScriptedChatModel
 from baton.worker import Worker
 
 SOURCES = [
-    Source(id="s1", title="Moon", text="The Moon orbits the Earth once every 27 days. The Moon is rocky and dry."),
+    Source(
+        id="s1",
+        title="Moon",
+        text="The Moon orbits the Earth once every 27 days. The Moon is rocky and dry.",
+    ),
     Source(id="s2", title="Tides", text="The tides on Earth follow the pull of the Moon."),
 ]
 TASK = Task(id="t", kind="answer", question="What does the Moon orbit?", sources=SOURCES)
-HANDOFF = Handoff(sender="supervise", recipient="research", hop=1, instructions="Find passages.", expected_output="passages", on_failure="report")
-VIEW = SupervisorView(question=TASK.question, kind="answer", hop=0, max_hops=8, options=["analyze", "finish", "research"], suggested="research")
+HANDOFF = Handoff(
+    sender="supervise",
+    recipient="research",
+    hop=1,
+    instructions="Find passages.",
+    expected_output="passages",
+    on_failure="report",
+)
+VIEW = SupervisorView(
+    question=TASK.question,
+    kind="answer",
+    hop=0,
+    max_hops=8,
+    options=["analyze", "finish", "research"],
+    suggested="research",
+)
 
 
 def engine(*replies):
@@ -31,7 +49,11 @@ def engine(*replies):
 def test_route_is_structured_and_labelled_as_the_models():
     eng, model = engine({"next": "research", "reason": "need passages"})
     route = eng.route(TASK, VIEW)
-    assert (route.next, route.reason, route.instructions) == ("research", "model: need passages", "")
+    assert (route.next, route.reason, route.instructions) == (
+        "research",
+        "model: need passages",
+        "",
+    )
     system, user = model.calls[0]
     assert system.content.startswith("You are the supervisor")
     assert '"suggested": "research"' in user.content
@@ -68,9 +90,24 @@ def test_research_failures_are_step_failed_with_a_cause(reply, kind, cause):
 
 def test_analyze_builds_claims_with_cited_spans_and_keeps_supported_ones():
     passages = eng_passages()
-    previous = [Claim(id="c1", text="The Moon is rocky and dry.", citations=[passages[1]], author="analyze"), Claim(id="c2", text="Wrong.", author="analyze")]
-    verdicts = [Verdict(claim_id="c1", label="supported", confidence=1.0), Verdict(claim_id="c2", label="unsupported", confidence=1.0)]
-    eng, model = engine({"claims": [{"id": "c1", "text": "The Moon is rocky and dry.", "passages": []}, {"text": "The Moon orbits the Earth once every 27 days.", "passages": [1]}]})
+    previous = [
+        Claim(
+            id="c1", text="The Moon is rocky and dry.", citations=[passages[1]], author="analyze"
+        ),
+        Claim(id="c2", text="Wrong.", author="analyze"),
+    ]
+    verdicts = [
+        Verdict(claim_id="c1", label="supported", confidence=1.0),
+        Verdict(claim_id="c2", label="unsupported", confidence=1.0),
+    ]
+    eng, model = engine(
+        {
+            "claims": [
+                {"id": "c1", "text": "The Moon is rocky and dry.", "passages": []},
+                {"text": "The Moon orbits the Earth once every 27 days.", "passages": [1]},
+            ]
+        }
+    )
     claims = eng.analyze(TASK, HANDOFF, passages, previous, verdicts)
     assert [(c.id, c.author) for c in claims] == [("c1", "analyze"), ("c3", "analyze")]
     assert claims[0] is previous[0]
@@ -109,7 +146,12 @@ def test_usage_is_charged_to_the_running_turn():
 
 
 def test_schemas_are_the_roles_tools():
-    assert [s.__name__ for s in (SupervisorRoute, ResearchPicks, AnalyzeClaims, WriteAnswer)] == ["SupervisorRoute", "ResearchPicks", "AnalyzeClaims", "WriteAnswer"]
+    assert [s.__name__ for s in (SupervisorRoute, ResearchPicks, AnalyzeClaims, WriteAnswer)] == [
+        "SupervisorRoute",
+        "ResearchPicks",
+        "AnalyzeClaims",
+        "WriteAnswer",
+    ]
 
 
 def test_real_tasks_run_end_to_end_through_the_worker(store, example_tasks):
@@ -117,7 +159,9 @@ def test_real_tasks_run_end_to_end_through_the_worker(store, example_tasks):
     run_ids = [store.submit(t) for t in example_tasks]
     Worker(store, engine=LLMEngine(model)).drain()
     rows = [store.run(r) for r in run_ids]
-    assert all(r["status"] in ("finished", "waiting_review") and r["claims"] >= 1 for r in rows), [(r["status"], r["reason"]) for r in rows]
+    assert all(r["status"] in ("finished", "waiting_review") and r["claims"] >= 1 for r in rows), [
+        (r["status"], r["reason"]) for r in rows
+    ]
     assert sum(r["status"] == "finished" for r in rows) >= 5
     spent = sum(e["tokens"] or 0 for r in run_ids for e in store.events(r))
     assert spent == model.tokens, "every token the model reported is charged to a task, once"

@@ -14,9 +14,22 @@ from baton.settings import Settings
 
 
 def test_openai_from_settings():
-    m = chat_model(Settings(engine="llm", model="gpt-4o-mini", api_key="sk-test", temperature=0.2, request_timeout_s=12))
+    m = chat_model(
+        Settings(
+            engine="llm",
+            model="gpt-4o-mini",
+            api_key="sk-test",
+            temperature=0.2,
+            request_timeout_s=12,
+        )
+    )
     assert isinstance(m, ChatOpenAI)
-    assert (m.model_name, m.temperature, m.request_timeout, m.max_retries) == ("gpt-4o-mini", 0.2, 12, 0)
+    assert (m.model_name, m.temperature, m.request_timeout, m.max_retries) == (
+        "gpt-4o-mini",
+        0.2,
+        12,
+        0,
+    )
     assert m.openai_api_key.get_secret_value() == "sk-test"
     assert m.openai_api_base is None
     assert m.disable_streaming is True
@@ -24,7 +37,11 @@ def test_openai_from_settings():
 
 @pytest.mark.parametrize(
     "url",
-    ["http://localhost:8000/v1", "http://127.0.0.1:11434/v1", "http://localhost:8080/v1"],  # vLLM, Ollama, llama.cpp
+    [
+        "http://localhost:8000/v1",
+        "http://127.0.0.1:11434/v1",
+        "http://localhost:8080/v1",
+    ],  # vLLM, Ollama, llama.cpp
 )
 def test_a_local_openai_compatible_server_needs_no_key(url):
     m = chat_model(Settings(engine="llm", model="qwen2.5:7b-instruct", base_url=url))

@@ -3,12 +3,47 @@ import importlib
 import baton
 
 PINNED = [
-    "BatonError", "CheckResult", "Claim", "ClaimEdit", "ConfigError", "Constraints", "DEFAULT_TABLE",
-    "Decision", "DecisionConflict", "Edits", "Evidence", "Failure", "GraphValidationError", "Handoff",
-    "InvalidDecision", "NotFoundError", "OfflineEngine", "Policy", "Report", "ReviewRequest", "Route",
-    "RunState", "Settings", "Source", "StepFailed", "Store", "Task", "TaskInputError", "TransitionError",
-    "Verdict", "Worker", "build_graph", "default_table", "draw_mermaid", "initial_state", "load_tasks",
-    "memory_saver", "open_saver", "run_tasks", "validate_table", "verify",
+    "BatonError",
+    "CheckResult",
+    "Claim",
+    "ClaimEdit",
+    "ConfigError",
+    "Constraints",
+    "DEFAULT_TABLE",
+    "Decision",
+    "DecisionConflict",
+    "Edits",
+    "Evidence",
+    "Failure",
+    "GraphValidationError",
+    "Handoff",
+    "InvalidDecision",
+    "NotFoundError",
+    "OfflineEngine",
+    "Policy",
+    "Report",
+    "ReviewRequest",
+    "Route",
+    "RunState",
+    "Settings",
+    "Source",
+    "StepFailed",
+    "Store",
+    "Task",
+    "TaskInputError",
+    "TransitionError",
+    "Verdict",
+    "Worker",
+    "build_graph",
+    "default_table",
+    "draw_mermaid",
+    "initial_state",
+    "load_tasks",
+    "memory_saver",
+    "open_saver",
+    "run_tasks",
+    "validate_table",
+    "verify",
 ]
 
 
@@ -34,6 +69,8 @@ def test_verifiers_import_neither_langgraph_nor_streamlit():
     import sys
 
     code = "import sys, baton.verifiers; bad = [m for m in ('langgraph', 'streamlit') if m in sys.modules]; print(bad)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
     assert out == "[]"
     importlib.import_module("baton.verifiers")

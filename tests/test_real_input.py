@@ -18,7 +18,11 @@ def test_every_real_task_ends_finished_or_waiting_review(capsys, db_path, dev_ta
     rows = [json.loads(line) for line in out.splitlines()]
     assert len(rows) == 128
     assert Counter(r["task_id"].rsplit("-", 1)[1] for r in rows) == {"check": 64, "answer": 64}
-    bad = [r for r in rows if r["status"] not in ("finished", "waiting_review") or not r["reason"] or r["claims"] < 1]
+    bad = [
+        r
+        for r in rows
+        if r["status"] not in ("finished", "waiting_review") or not r["reason"] or r["claims"] < 1
+    ]
     assert bad == []
     store = Store(db_path)
     # every paused run has exactly one pending review item with the same reason
@@ -28,5 +32,7 @@ def test_every_real_task_ends_finished_or_waiting_review(capsys, db_path, dev_ta
     for r in rows:
         if r["status"] == "finished":
             report = store.run(r["run_id"])["report"]
-            assert [v["claim_id"] for v in report["verdicts"]] == [c["id"] for c in report["claims"]]
+            assert [v["claim_id"] for v in report["verdicts"]] == [
+                c["id"] for c in report["claims"]
+            ]
             assert report["answer"].strip()

@@ -30,7 +30,11 @@ def test_text_replies_in_order_with_usage():
     first = m.invoke("hi")
     second = m.invoke([HumanMessage("again")])
     assert (first.content, second.content) == ("one", "two")
-    assert first.usage_metadata["total_tokens"] == first.usage_metadata["input_tokens"] + first.usage_metadata["output_tokens"] > 0
+    assert (
+        first.usage_metadata["total_tokens"]
+        == first.usage_metadata["input_tokens"] + first.usage_metadata["output_tokens"]
+        > 0
+    )
     assert m.used == 2 and m.remaining == 0 and len(m.calls) == 2
     assert m.tokens == first.usage_metadata["total_tokens"] + second.usage_metadata["total_tokens"]
     m.assert_all_used()
@@ -68,7 +72,9 @@ def test_unused_replies_are_reported():
 
 
 def test_exceptions_and_callables_in_the_script():
-    m = ScriptedChatModel(replies=[rate_limit_error(), lambda messages, tools: f"saw {len(messages)}"])
+    m = ScriptedChatModel(
+        replies=[rate_limit_error(), lambda messages, tools: f"saw {len(messages)}"]
+    )
     with pytest.raises(openai.RateLimitError):
         m.invoke("a")
     assert m.invoke("b").content == "saw 1"
@@ -98,7 +104,11 @@ def test_the_openai_errors_are_classified(error, kind, cause):
 def test_a_4xx_is_not_retried():
     import httpx
 
-    err = openai.AuthenticationError("bad key", response=httpx.Response(401, request=httpx.Request("POST", "http://x")), body=None)
+    err = openai.AuthenticationError(
+        "bad key",
+        response=httpx.Response(401, request=httpx.Request("POST", "http://x")),
+        body=None,
+    )
     f = classify(err)
     assert (f.kind, f.cause, f.retryable) == ("error", "http_4xx", False)
 
@@ -113,17 +123,27 @@ def test_the_faulty_wrapper_injects_per_role_then_passes_through():
     with pytest.raises(openai.APIConnectionError):
         m.invoke("no tools")
     assert m.invoke("no tools").content == "plain"
-    assert [(key, kind) for _, key, kind in m.injected] == [("answer", "rate_limit"), ("*", "connection")]
+    assert [(key, kind) for _, key, kind in m.injected] == [
+        ("answer", "rate_limit"),
+        ("*", "connection"),
+    ]
     inner.assert_all_used()
 
 
 def test_every_fault_kind_can_be_injected():
     for kind in FAULT_KINDS:
-        m = FaultyChatModel(inner=ScriptedChatModel(replies=[{"text": "ok", "score": 1}]), faults={"*": [kind]}, hang_s=0.01)
+        m = FaultyChatModel(
+            inner=ScriptedChatModel(replies=[{"text": "ok", "score": 1}]),
+            faults={"*": [kind]},
+            hang_s=0.01,
+        )
         try:
             out = m.with_structured_output(Answer, include_raw=True).invoke("q")
         except Exception as exc:  # noqa: BLE001
-            assert kind in ("timeout", "rate_limit", "server_error", "connection", "exception"), (kind, exc)
+            assert kind in ("timeout", "rate_limit", "server_error", "connection", "exception"), (
+                kind,
+                exc,
+            )
             continue
         if kind == "hang":
             assert out["parsed"] == Answer(text="ok", score=1)

@@ -5,7 +5,12 @@ from baton.text import CHUNK_CHARS, PassageIndex, sentence_spans, tokens
 def test_sentence_spans_point_at_trimmed_sentences():
     text = "  The Moon orbits the Earth.  It is rocky!\nIs it dry? Yes. "
     spans = sentence_spans(text)
-    assert [text[s:e] for s, e in spans] == ["The Moon orbits the Earth.", "It is rocky!", "Is it dry?", "Yes."]
+    assert [text[s:e] for s, e in spans] == [
+        "The Moon orbits the Earth.",
+        "It is rocky!",
+        "Is it dry?",
+        "Yes.",
+    ]
     assert spans[0] == (2, 28)
 
 
@@ -15,7 +20,9 @@ def test_a_long_single_line_is_split_in_linear_pieces_with_exact_offsets():
     spans = sentence_spans(text)
     assert len(spans) == text.count(". ")
     assert all(text[s:e] == sentence.strip() for s, e in spans)
-    assert spans == tuple(sorted(spans)) and all(a[1] <= b[0] for a, b in zip(spans, spans[1:], strict=False))
+    assert spans == tuple(sorted(spans)) and all(
+        a[1] <= b[0] for a, b in zip(spans, spans[1:], strict=False)
+    )
 
 
 def test_a_line_without_punctuation_is_still_cut_at_whitespace():
@@ -30,7 +37,12 @@ def test_tokens_keep_numbers_whole_and_drop_stopwords():
 
 
 def test_passage_index_ranks_the_matching_sentence_first():
-    idx = PassageIndex.build([Source(id="a", text="Paris is in France. Obama was born in 1961."), Source(id="b", text="Cats purr.")])
+    idx = PassageIndex.build(
+        [
+            Source(id="a", text="Paris is in France. Obama was born in 1961."),
+            Source(id="b", text="Cats purr."),
+        ]
+    )
     hits = idx.search("When was Obama born?", k=2)
     assert hits[0].source_id == "a" and hits[0].text == "Obama was born in 1961."
     assert hits[0].start == 20 and hits[0].score > 0

@@ -32,19 +32,38 @@ def test_events_record_each_node_handoff_and_status_once(store, example_tasks):
     events = store.events(run_id)
     node_events = [(e["step"], e["node"]) for e in events if e["kind"] == "node"]
     assert node_events == [
-        (1, "supervise"), (2, "research"), (3, "supervise"), (4, "analyze"), (5, "supervise"),
-        (6, "verify"), (7, "supervise"), (8, "write"), (9, "supervise"), (10, "finish"),
+        (1, "supervise"),
+        (2, "research"),
+        (3, "supervise"),
+        (4, "analyze"),
+        (5, "supervise"),
+        (6, "verify"),
+        (7, "supervise"),
+        (8, "write"),
+        (9, "supervise"),
+        (10, "finish"),
     ]
     handoffs = [(e["hop"], e["payload"]["recipient"]) for e in events if e["kind"] == "handoff"]
     assert handoffs == [(1, "research"), (2, "analyze"), (3, "verify"), (4, "write")]
-    assert [e["summary"] for e in events if e["kind"] == "status"] == ["queued", "started", "finished (completed)"]
-    assert all(e["duration_ms"] is not None and e["duration_ms"] >= 0 for e in events if e["kind"] == "node")
+    assert [e["summary"] for e in events if e["kind"] == "status"] == [
+        "queued",
+        "started",
+        "finished (completed)",
+    ]
+    assert all(
+        e["duration_ms"] is not None and e["duration_ms"] >= 0
+        for e in events
+        if e["kind"] == "node"
+    )
 
 
 def test_a_decision_is_resumed_by_the_next_worker_and_applied_once(store, example_tasks):
     task = next(t for t in example_tasks if t.id == "fcgpt-r57-answer")
     (run_id,) = run_tasks(store, [task.model_copy(update={"policy": Policy(max_hops=2)})])
-    assert (store.run(run_id)["status"], store.run(run_id)["reason"]) == ("waiting_review", "hop_limit")
+    assert (store.run(run_id)["status"], store.run(run_id)["reason"]) == (
+        "waiting_review",
+        "hop_limit",
+    )
     (item,) = store.queue()
     store.decide(item["item_id"], Decision(action="extend", reviewer="ann", extra_hops=4))
     Worker(store).drain()
@@ -93,7 +112,9 @@ def test_a_run_whose_worker_died_resumes_from_its_last_checkpoint(store, example
     row = store.run(run_id)
     assert (row["status"], row["attempts"]) == ("finished", 2)
     events = store.events(run_id)
-    assert [e["node"] for e in events if e["kind"] == "node"].count("research") == 1, "research ran before the crash and is not redone"
+    assert [e["node"] for e in events if e["kind"] == "node"].count("research") == 1, (
+        "research ran before the crash and is not redone"
+    )
     assert "resumed from checkpoint after a lost worker" in [e["summary"] for e in events]
     steps = [(e["step"], e["node"], e["kind"]) for e in events if e["step"] is not None]
     assert len(steps) == len(set(steps))

@@ -100,10 +100,18 @@ class Source(_Model):
 class Constraints(_Model):
     """What the analyst asks of the answer, as typed fields (never only inside prose)."""
 
-    max_claims: int | None = Field(None, ge=1, le=200, description="At most this many claims in the answer.")
-    max_words: int | None = Field(None, ge=1, le=10_000, description="At most this many words in the answer.")
-    require_citations: bool = Field(True, description="Every claim in the answer cites at least one source span.")
-    notes: list[str] = Field(default_factory=list, description="Free-text requirements, shown to every node.")
+    max_claims: int | None = Field(
+        None, ge=1, le=200, description="At most this many claims in the answer."
+    )
+    max_words: int | None = Field(
+        None, ge=1, le=10_000, description="At most this many words in the answer."
+    )
+    require_citations: bool = Field(
+        True, description="Every claim in the answer cites at least one source span."
+    )
+    notes: list[str] = Field(
+        default_factory=list, description="Free-text requirements, shown to every node."
+    )
 
 
 class Task(_Model):
@@ -165,7 +173,9 @@ class Evidence(_Model):
     start: int = Field(ge=0)
     end: int = Field(ge=0)
     text: str
-    score: float | None = Field(None, description="Retrieval or check score of this span, when one applies.")
+    score: float | None = Field(
+        None, description="Retrieval or check score of this span, when one applies."
+    )
 
     @model_validator(mode="after")
     def _span(self) -> Evidence:
@@ -232,7 +242,9 @@ class Handoff(_Model):
     recipient: str
     hop: int = Field(ge=0)
     instructions: str
-    context: list[str] = Field(default_factory=list, description="Short notes from earlier steps, not whole histories.")
+    context: list[str] = Field(
+        default_factory=list, description="Short notes from earlier steps, not whole histories."
+    )
     constraints: Constraints = Field(default_factory=Constraints)
     expected_output: str
     on_failure: str
@@ -271,7 +283,9 @@ class ReviewRequest(_Model):
     verdicts: list[Verdict] = Field(default_factory=list)
     failures: list[Failure] = Field(default_factory=list)
     trace: list[str] = Field(default_factory=list, description="One line per handoff so far.")
-    allowed_targets: list[str] = Field(default_factory=list, description="Nodes a send_back may name.")
+    allowed_targets: list[str] = Field(
+        default_factory=list, description="Nodes a send_back may name."
+    )
 
 
 class Decision(_Model):

@@ -83,7 +83,9 @@ class DecisionConflict(BatonError):
         self.decided_by = decided_by
         self.decided_at = decided_at
         self.action = action
-        super().__init__(f"review item {item_id} was already decided ({action}) by {decided_by} at {decided_at}")
+        super().__init__(
+            f"review item {item_id} was already decided ({action}) by {decided_by} at {decided_at}"
+        )
 
 
 class ScriptError(BatonError):

@@ -136,10 +136,27 @@ def classify(exc: BaseException) -> Fault:
 
 
 CAUSES = frozenset(
-    {"missing_output", "invalid_output", "refusal", "route", "timeout", "rate_limit", "server_error", "connection", "http_4xx", "exception", "pipeline_timeout"}
+    {
+        "missing_output",
+        "invalid_output",
+        "refusal",
+        "route",
+        "timeout",
+        "rate_limit",
+        "server_error",
+        "connection",
+        "http_4xx",
+        "exception",
+        "pipeline_timeout",
+    }
 )
 """Every cause prefix baton writes."""
-_KIND_CAUSE = {"transition": "route", "timeout": "timeout", "invalid_output": "invalid_output", "rejected": "refusal"}
+_KIND_CAUSE = {
+    "transition": "route",
+    "timeout": "timeout",
+    "invalid_output": "invalid_output",
+    "rejected": "refusal",
+}
 
 
 def cause_of(detail: str, kind: str | None = None) -> str:
@@ -165,7 +182,9 @@ def signature(kind: str, detail: str) -> str:
     return f"{kind}|{' '.join(norm.split())[:160]}"
 
 
-def backoff_s(base_s: float, attempt: int, *, cap_s: float = MAX_BACKOFF_S, rng: random.Random | None = None) -> float:
+def backoff_s(
+    base_s: float, attempt: int, *, cap_s: float = MAX_BACKOFF_S, rng: random.Random | None = None
+) -> float:
     """Seconds to wait before retry number ``attempt`` (1-based): exponential backoff with full
     jitter, uniform in ``[0, min(cap_s, base_s * 2**attempt)]`` (tenacity's
     ``wait_random_exponential``). 0 when ``base_s`` is 0."""

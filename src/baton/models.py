@@ -37,11 +37,15 @@ def chat_model(settings: Settings | None = None, *, model: str | None = None, **
     settings = settings or Settings.from_env()
     name = model or settings.model
     if not name:
-        raise ConfigError("no chat model configured: set BATON_MODEL (e.g. gpt-4o-mini, or the model your local server serves)")
+        raise ConfigError(
+            "no chat model configured: set BATON_MODEL (e.g. gpt-4o-mini, or the model your local server serves)"
+        )
     api_key = settings.api_key
     if api_key is None:
         if settings.base_url is None:
-            raise ConfigError("BATON_MODEL is set but OPENAI_API_KEY is not: set the key (OpenAI) or OPENAI_BASE_URL (a local server)")
+            raise ConfigError(
+                "BATON_MODEL is set but OPENAI_API_KEY is not: set the key (OpenAI) or OPENAI_BASE_URL (a local server)"
+            )
         api_key = LOCAL_API_KEY
     kwargs: dict[str, Any] = {
         "model": name,

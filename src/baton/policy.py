@@ -21,21 +21,46 @@ class Policy(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    max_hops: int = Field(8, ge=1, le=1000, description="Handoffs from the supervisor before review (reason hop_limit).")
-    max_retries_per_agent: int = Field(2, ge=0, le=100, description="Retries one node may draw from the shared pool.")
+    max_hops: int = Field(
+        8,
+        ge=1,
+        le=1000,
+        description="Handoffs from the supervisor before review (reason hop_limit).",
+    )
+    max_retries_per_agent: int = Field(
+        2, ge=0, le=100, description="Retries one node may draw from the shared pool."
+    )
     retry_budget: int = Field(
         6,
         ge=0,
         le=1000,
         description="One retry pool per task shared by every node (default: 2 retries x 3 specialists).",
     )
-    retry_backoff_base_s: float = Field(2.0, ge=0, description="Exponential backoff base: wait base * 2**attempt seconds (with jitter).")
-    max_iterations: int = Field(5, ge=1, le=100, description="Ceiling for any refinement loop (author -> verify -> author).")
-    agent_turn_timeout_s: float = Field(120.0, gt=0, description="Wall-clock limit of one node turn.")
-    pipeline_timeout_s: float = Field(600.0, gt=0, description="Wall-clock limit of a whole run, reviews excluded.")
-    idle_timeout_s: float = Field(30.0, gt=0, description="Longest silence (no model token, no node end) before a turn is abandoned.")
-    max_tokens_per_task: int = Field(100_000, ge=1, description="Token budget of one task (prompt + completion).")
-    token_alert_fraction: float = Field(0.7, gt=0, le=1, description="Fraction of the budget at which an alert event is written.")
+    retry_backoff_base_s: float = Field(
+        2.0,
+        ge=0,
+        description="Exponential backoff base: wait base * 2**attempt seconds (with jitter).",
+    )
+    max_iterations: int = Field(
+        5, ge=1, le=100, description="Ceiling for any refinement loop (author -> verify -> author)."
+    )
+    agent_turn_timeout_s: float = Field(
+        120.0, gt=0, description="Wall-clock limit of one node turn."
+    )
+    pipeline_timeout_s: float = Field(
+        600.0, gt=0, description="Wall-clock limit of a whole run, reviews excluded."
+    )
+    idle_timeout_s: float = Field(
+        30.0,
+        gt=0,
+        description="Longest silence (no model token, no node end) before a turn is abandoned.",
+    )
+    max_tokens_per_task: int = Field(
+        100_000, ge=1, description="Token budget of one task (prompt + completion)."
+    )
+    token_alert_fraction: float = Field(
+        0.7, gt=0, le=1, description="Fraction of the budget at which an alert event is written."
+    )
 
     @model_validator(mode="after")
     def _per_agent_within_pool(self) -> Policy:

@@ -62,7 +62,9 @@ class Settings:
             raise ConfigError("BATON_ENGINE=llm needs BATON_MODEL (the chat model name)")
         method = os.environ.get("BATON_STRUCTURED") or "function_calling"
         if method not in ("function_calling", "json_schema", "json_mode"):
-            raise ConfigError(f"BATON_STRUCTURED={method!r}: use function_calling, json_schema or json_mode")
+            raise ConfigError(
+                f"BATON_STRUCTURED={method!r}: use function_calling, json_schema or json_mode"
+            )
         return cls(
             db=os.environ.get("BATON_DB") or "baton.db",
             engine=engine,  # type: ignore[arg-type]

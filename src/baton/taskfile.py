@@ -92,5 +92,8 @@ def load_tasks(path: str | Path, *, max_hops: int | None = None) -> list[Task]:
     if not tasks:
         raise TaskInputError(f"{p} holds no task")
     if max_hops is not None:
-        tasks = [t.model_copy(update={"policy": (t.policy or Policy()).with_hops(max_hops)}) for t in tasks]
+        tasks = [
+            t.model_copy(update={"policy": (t.policy or Policy()).with_hops(max_hops)})
+            for t in tasks
+        ]
     return tasks

@@ -56,7 +56,12 @@ FAULT_KINDS = (
 """What ``FaultyChatModel`` can inject. ``bad_route`` answers a route call with a node outside
 the table; ``hang`` sleeps ``hang_s`` before answering (for turn / idle timeouts)."""
 
-ROLE_TOOLS = {"supervise": "SupervisorRoute", "research": "ResearchPicks", "analyze": "AnalyzeClaims", "write": "WriteAnswer"}
+ROLE_TOOLS = {
+    "supervise": "SupervisorRoute",
+    "research": "ResearchPicks",
+    "analyze": "AnalyzeClaims",
+    "write": "WriteAnswer",
+}
 """The tool (structured output schema) each llm engine role binds; ``FaultyChatModel`` keys
 may name either."""
 
@@ -68,7 +73,9 @@ def rate_limit_error(message: str = "Rate limit reached for requests") -> openai
     return openai.RateLimitError(message, response=httpx.Response(429, request=_REQUEST), body=None)
 
 
-def server_error(status: int = 503, message: str = "The server is overloaded") -> openai.APIStatusError:
+def server_error(
+    status: int = 503, message: str = "The server is overloaded"
+) -> openai.APIStatusError:
     """An ``openai`` HTTP 5xx error (``InternalServerError`` for 500, else ``APIStatusError``)."""
     cls = openai.InternalServerError if status == 500 else openai.APIStatusError
     return cls(message, response=httpx.Response(status, request=_REQUEST), body=None)
@@ -89,16 +96,25 @@ def _approx_tokens(text: str) -> int:
 
 
 def _text_of(messages: Sequence[BaseMessage]) -> str:
-    return "\n".join(m.content if isinstance(m.content, str) else json.dumps(m.content, default=str) for m in messages)
+    return "\n".join(
+        m.content if isinstance(m.content, str) else json.dumps(m.content, default=str)
+        for m in messages
+    )
 
 
 def _with_usage(message: AIMessage, messages: Sequence[BaseMessage]) -> AIMessage:
     if message.usage_metadata:
         return message
     out_text = message.content if isinstance(message.content, str) else json.dumps(message.content)
-    out_text += json.dumps([tc.get("args") for tc in message.tool_calls], default=str) if message.tool_calls else ""
+    out_text += (
+        json.dumps([tc.get("args") for tc in message.tool_calls], default=str)
+        if message.tool_calls
+        else ""
+    )
     i, o = _approx_tokens(_text_of(messages)), _approx_tokens(out_text)
-    return message.model_copy(update={"usage_metadata": {"input_tokens": i, "output_tokens": o, "total_tokens": i + o}})
+    return message.model_copy(
+        update={"usage_metadata": {"input_tokens": i, "output_tokens": o, "total_tokens": i + o}}
+    )
 
 
 def tool_names(tools: Sequence[Mapping[str, Any]] | None) -> list[str]:
@@ -106,7 +122,9 @@ def tool_names(tools: Sequence[Mapping[str, Any]] | None) -> list[str]:
     return [t.get("function", {}).get("name", "") for t in (tools or [])]
 
 
-def _as_message(reply: Any, messages: Sequence[BaseMessage], tools: Sequence[Mapping[str, Any]] | None, n: int) -> AIMessage:
+def _as_message(
+    reply: Any, messages: Sequence[BaseMessage], tools: Sequence[Mapping[str, Any]] | None, n: int
+) -> AIMessage:
     if isinstance(reply, BaseException):
         raise reply
     if callable(reply) and not isinstance(reply, BaseModel | type):
@@ -123,7 +141,12 @@ def _as_message(reply: Any, messages: Sequence[BaseMessage], tools: Sequence[Map
         names = tool_names(tools)
         if not names:
             return AIMessage(content=json.dumps(reply))
-        return AIMessage(content="", tool_calls=[{"name": names[0], "args": dict(reply), "id": f"call_{n}", "type": "tool_call"}])
+        return AIMessage(
+            content="",
+            tool_calls=[
+                {"name": names[0], "args": dict(reply), "id": f"call_{n}", "type": "tool_call"}
+            ],
+        )
     raise ScriptError(f"scripted reply {n} has an unsupported type {type(reply).__name__}")
 
 
@@ -191,7 +214,13 @@ class ScriptedChatModel(_ToolsBinding, BaseChatModel):
             f"({len(self.replies)} scripted). Last message: {last!r}"
         )
 
-    def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None, run_manager: Any = None, **kwargs: Any) -> ChatResult:
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: Any = None,
+        **kwargs: Any,
+    ) -> ChatResult:
         n, reply = self._take(messages)
         message = _with_usage(_as_message(reply, messages, kwargs.get("tools"), n), messages)
         with self._lock:
@@ -207,7 +236,9 @@ class ScriptedChatModel(_ToolsBinding, BaseChatModel):
         """Raise ``ScriptError`` when scripted replies were never asked for."""
         if self.remaining > 0:
             left = [repr(r)[:120] for r in self.replies[self._next :]]
-            raise ScriptError(f"{self.remaining} scripted repl{'y was' if self.remaining == 1 else 'ies were'} never used: {left}")
+            raise ScriptError(
+                f"{self.remaining} scripted repl{'y was' if self.remaining == 1 else 'ies were'} never used: {left}"
+            )
 
 
 class FaultyChatModel(_ToolsBinding, BaseChatModel):
@@ -244,7 +275,9 @@ class FaultyChatModel(_ToolsBinding, BaseChatModel):
     def injected(self) -> list[tuple[int, str, str]]:
         return list(self._injected)
 
-    def _pick(self, tools: Sequence[Mapping[str, Any]] | None) -> tuple[int, str | None, str | None]:
+    def _pick(
+        self, tools: Sequence[Mapping[str, Any]] | None
+    ) -> tuple[int, str | None, str | None]:
         names = " ".join(tool_names(tools)).lower()
         with self._lock:
             self._n += 1
@@ -259,7 +292,13 @@ class FaultyChatModel(_ToolsBinding, BaseChatModel):
                     return self._n, key, kind
             return self._n, None, None
 
-    def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None, run_manager: Any = None, **kwargs: Any) -> ChatResult:
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: Any = None,
+        **kwargs: Any,
+    ) -> ChatResult:
         n, _key, kind = self._pick(kwargs.get("tools"))
         names = tool_names(kwargs.get("tools"))
         reply: AIMessage | None = None
@@ -279,13 +318,32 @@ class FaultyChatModel(_ToolsBinding, BaseChatModel):
             reply = AIMessage(content="")
         elif kind == "invalid_output":
             args = {"unexpected_field": "not the contract"}
-            reply = AIMessage(content="", tool_calls=[{"name": names[0], "args": args, "id": f"bad_{n}", "type": "tool_call"}]) if names else AIMessage(content="{not json")
+            reply = (
+                AIMessage(
+                    content="",
+                    tool_calls=[
+                        {"name": names[0], "args": args, "id": f"bad_{n}", "type": "tool_call"}
+                    ],
+                )
+                if names
+                else AIMessage(content="{not json")
+            )
         elif kind == "refusal":
             text = "I'm sorry, but I can't help with that."
             reply = AIMessage(content=text, additional_kwargs={"refusal": text})
         elif kind == "bad_route":
             args = {"next": "nowhere", "reason": "injected bad route", "instructions": ""}
-            reply = AIMessage(content="", tool_calls=[{"name": names[0] if names else "SupervisorRoute", "args": args, "id": f"bad_{n}", "type": "tool_call"}])
+            reply = AIMessage(
+                content="",
+                tool_calls=[
+                    {
+                        "name": names[0] if names else "SupervisorRoute",
+                        "args": args,
+                        "id": f"bad_{n}",
+                        "type": "tool_call",
+                    }
+                ],
+            )
         if reply is not None:
             message = _with_usage(reply, messages)
             with self._lock:
@@ -300,8 +358,12 @@ class FaultyChatModel(_ToolsBinding, BaseChatModel):
         return self._tokens
 
 
-_PASSAGE = re.compile(r'<<<SOURCE id="(?P<sid>[^"]*)" passage="(?P<n>\d+)">>> (?P<text>.*?) <<<END SOURCE ', re.S)
-_CLAIM = re.compile(r"^- id=(?P<id>\S+) \[(?P<label>[a-z]+)\] sources=(?P<src>\[[^\]]*\]): (?P<text>.*)$", re.M)
+_PASSAGE = re.compile(
+    r'<<<SOURCE id="(?P<sid>[^"]*)" passage="(?P<n>\d+)">>> (?P<text>.*?) <<<END SOURCE ', re.S
+)
+_CLAIM = re.compile(
+    r"^- id=(?P<id>\S+) \[(?P<label>[a-z]+)\] sources=(?P<src>\[[^\]]*\]): (?P<text>.*)$", re.M
+)
 
 
 class CompliantResponder:
@@ -332,19 +394,36 @@ class CompliantResponder:
         if name == "AnalyzeClaims":
             return self._analyze(system, user, passages)
         if name == "WriteAnswer":
-            parts = [f"{m['text']} " + "".join(f"[{s}]" for s in json.loads(m["src"].replace("'", '"'))) for m in _CLAIM.finditer(user) if m["label"] in ("supported", "unverified")]
+            parts = [
+                f"{m['text']} " + "".join(f"[{s}]" for s in json.loads(m["src"].replace("'", '"')))
+                for m in _CLAIM.finditer(user)
+                if m["label"] in ("supported", "unverified")
+            ]
             return {"answer": " ".join(parts) or "The sources do not establish an answer."}
         raise ScriptError(f"CompliantResponder does not know the tool {name!r}")
 
-    def _analyze(self, system: str, user: str, passages: list[tuple[int, str, str]]) -> dict[str, Any]:
+    def _analyze(
+        self, system: str, user: str, passages: list[tuple[int, str, str]]
+    ) -> dict[str, Any]:
         if "fact-check" in system:
             m = re.search(r"<<<DRAFT>>>\n(.*?)\n<<<END DRAFT>>>", user, re.S)
             from baton.text import sentences
 
-            out = [{"text": s.strip(), "passages": [n for n, _, _ in passages[:2]]} for s in sentences(m.group(1) if m else "") if len(s.split()) >= 2]
-            return {"claims": out or [{"text": (m.group(1) if m else "no draft").strip()[:300], "passages": []}]}
+            out = [
+                {"text": s.strip(), "passages": [n for n, _, _ in passages[:2]]}
+                for s in sentences(m.group(1) if m else "")
+                if len(s.split()) >= 2
+            ]
+            return {
+                "claims": out
+                or [{"text": (m.group(1) if m else "no draft").strip()[:300], "passages": []}]
+            }
         earlier = list(_CLAIM.finditer(user))
-        keep = [{"id": c["id"], "text": c["text"], "passages": []} for c in earlier if c["label"] == "supported"]
+        keep = [
+            {"id": c["id"], "text": c["text"], "passages": []}
+            for c in earlier
+            if c["label"] == "supported"
+        ]
         used = {c["text"] for c in earlier}
         for n, _sid, text in passages:
             if len(keep) >= self.claims:

@@ -109,7 +109,9 @@ class Worker:
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self.ledger = Ledger(self.store)
         self.saver = open_saver(self.store.path)
-        self.graph = build_graph(table, nodes=nodes, engine=engine, verifier=verifier, checkpointer=self.saver)
+        self.graph = build_graph(
+            table, nodes=nodes, engine=engine, verifier=verifier, checkpointer=self.saver
+        )
         self.on_event = on_event
 
     # -- loop -----------------------------------------------------------------------------
@@ -172,7 +174,14 @@ class Worker:
         except Exception as exc:  # noqa: BLE001 - recorded and surfaced as status failed
             log.exception("run %s failed", run_id)
             detail = f"{type(exc).__name__}: {exc}"
-            self._emit(run_id, step=None, node="", kind="failure", summary=f"worker error: {detail[:300]}", payload={"error": detail})
+            self._emit(
+                run_id,
+                step=None,
+                node="",
+                kind="failure",
+                summary=f"worker error: {detail[:300]}",
+                payload={"error": detail},
+            )
             self.store.release(run_id, self.worker_id, "failed", reason="error", error=detail)
         finally:
             beat.stop_event.set()
@@ -203,10 +212,26 @@ class Worker:
             graph_input = None
             self._backfill(run_id, cfg)
             self._pending_decision(run_id, set())  # a decision applied before the crash
-            self._emit(run_id, step=snap.metadata.get("step"), node="", kind="status", summary="resumed from checkpoint after a lost worker")
+            self._emit(
+                run_id,
+                step=snap.metadata.get("step"),
+                node="",
+                kind="status",
+                summary="resumed from checkpoint after a lost worker",
+            )
 
-        buffered: list[tuple[str, dict[str, Any], float, datetime]] = []  # (node, update, ms, ended at)
-        steps: list[tuple[int | None, str, list[tuple[str, dict[str, Any], float, datetime]], Mapping[str, Any], list[str]]] = []  # (step, checkpoint id, updates, values, next)
+        buffered: list[
+            tuple[str, dict[str, Any], float, datetime]
+        ] = []  # (node, update, ms, ended at)
+        steps: list[
+            tuple[
+                int | None,
+                str,
+                list[tuple[str, dict[str, Any], float, datetime]],
+                Mapping[str, Any],
+                list[str],
+            ]
+        ] = []  # (step, checkpoint id, updates, values, next)
         tokens_before = int((snap.values or {}).get("tokens", 0) or 0)
         flushed = last = time.monotonic()
 
@@ -223,7 +248,9 @@ class Worker:
                         tokens_now = int(values.get("tokens", 0) or 0)
                         spent = tokens_now - tokens_before if "tokens" in update else None
                         tokens_before = tokens_now
-                        self._record_update(run_id, step, node, update, ms, values, tokens=spent, ended_at=ended)
+                        self._record_update(
+                            run_id, step, node, update, ms, values, tokens=spent, ended_at=ended
+                        )
                         self._record_bounds(run_id, step, node, update, values)
                         self.ledger.mark(run_id, node, checkpoint_id, "events", self.worker_id)
                         if node == "review" and resume_item:
@@ -231,23 +258,46 @@ class Worker:
                             resume_item = None
                 values, nxt = steps[-1][3], steps[-1][4]
                 held = self.store.progress(
-                    run_id, self.worker_id, hops=int(values.get("hops", 0)), max_hops=int(values.get("max_hops", 0)),
-                    current_node=",".join(nxt) or None, **_counts(values),
+                    run_id,
+                    self.worker_id,
+                    hops=int(values.get("hops", 0)),
+                    max_hops=int(values.get("max_hops", 0)),
+                    current_node=",".join(nxt) or None,
+                    **_counts(values),
                 )
             steps.clear()
             if not held:
                 raise LeaseLost(run_id)
 
-        for mode, chunk in self.graph.stream(graph_input, cfg, stream_mode=["updates", "checkpoints"], durability=DURABILITY):
+        for mode, chunk in self.graph.stream(
+            graph_input, cfg, stream_mode=["updates", "checkpoints"], durability=DURABILITY
+        ):
             if beat.lost.is_set():
                 raise LeaseLost(run_id)
             if mode == "updates":
                 for node, update in chunk.items():
-                    if not node.startswith("__"):  # __interrupt__, __metadata__ (writes replayed after a crash)
-                        buffered.append((node, update or {}, (time.monotonic() - last) * 1000, datetime.now(UTC)))
+                    if not node.startswith(
+                        "__"
+                    ):  # __interrupt__, __metadata__ (writes replayed after a crash)
+                        buffered.append(
+                            (
+                                node,
+                                update or {},
+                                (time.monotonic() - last) * 1000,
+                                datetime.now(UTC),
+                            )
+                        )
                 continue
             checkpoint_id = chunk["config"]["configurable"]["checkpoint_id"]
-            steps.append((chunk["metadata"].get("step"), checkpoint_id, buffered, chunk["values"], list(chunk.get("next") or [])))
+            steps.append(
+                (
+                    chunk["metadata"].get("step"),
+                    checkpoint_id,
+                    buffered,
+                    chunk["values"],
+                    list(chunk.get("next") or []),
+                )
+            )
             buffered = []
             last = time.monotonic()
             if last - flushed >= FLUSH_S:
@@ -283,7 +333,12 @@ class Worker:
 
         if tokens is None and "tokens" in update:
             tokens = audit.token_delta(update, tokens_recorded(self.store, run_id))
-        self._emit(run_id, *audit.update_events(step, node, update, values, duration_ms=ms, tokens=tokens, ended_at=ended_at))
+        self._emit(
+            run_id,
+            *audit.update_events(
+                step, node, update, values, duration_ms=ms, tokens=tokens, ended_at=ended_at
+            ),
+        )
 
     # -- crash recovery and bounds (effects ledger, see baton.checkpoints.ledger) -----------
 
@@ -291,10 +346,22 @@ class Worker:
         """The ``started`` event, exactly once per run (claimed in the ledger in the same
         transaction, so a worker killed before the first checkpoint cannot make it twice)."""
         event = {"step": None, "node": "", "kind": "status", "summary": "started"}
-        if self.ledger.write_once(run_id, "", START, "started", lambda: self.store.add_event(run_id, **event), self.worker_id) and self.on_event:
+        if (
+            self.ledger.write_once(
+                run_id,
+                "",
+                START,
+                "started",
+                lambda: self.store.add_event(run_id, **event),
+                self.worker_id,
+            )
+            and self.on_event
+        ):
             self.on_event({"run_id": run_id, **event})
 
-    def _pending_decision(self, run_id: str, interrupt_ids: set[str]) -> tuple[str, str, Any] | None:
+    def _pending_decision(
+        self, run_id: str, interrupt_ids: set[str]
+    ) -> tuple[str, str, Any] | None:
         """The decided, unapplied review item for one of ``interrupt_ids``. A decided item whose
         interrupt is no longer pending was applied by a worker that died before marking it:
         it is marked applied now, so it can never be replayed onto a later interrupt."""
@@ -302,24 +369,55 @@ class Worker:
             pending = self.store.decided_unapplied(run_id)
             if pending is None or pending[1] in interrupt_ids:
                 return pending
-            log.warning("run %s: review item %s was applied before a crash; marking it applied", run_id, pending[0])
+            log.warning(
+                "run %s: review item %s was applied before a crash; marking it applied",
+                run_id,
+                pending[0],
+            )
             self.store.mark_applied(pending[0])
 
-    def _record_bounds(self, run_id: str, step: int | None, node: str, update: Mapping[str, Any], values: Mapping[str, Any]) -> None:
+    def _record_bounds(
+        self,
+        run_id: str,
+        step: int | None,
+        node: str,
+        update: Mapping[str, Any],
+        values: Mapping[str, Any],
+    ) -> None:
         """A ``bound`` event for the bounds in ``update["bounds"]`` (token alert, budget,
         circuit breaker, pipeline timeout) unless the audit trail already wrote one for this
         node update (a review request that names its bound)."""
         bounds = [str(b) for b in (update.get("bounds") or [])]
         review = update.get("review")
-        if not bounds or (review is not None and (getattr(review, "bound", None) or (isinstance(review, Mapping) and review.get("bound")))):
+        if not bounds or (
+            review is not None
+            and (
+                getattr(review, "bound", None)
+                or (isinstance(review, Mapping) and review.get("bound"))
+            )
+        ):
             return
-        self._emit(run_id, step=step, node=node, kind="bound", hop=int(values.get("hops", 0)), summary="; ".join(bounds)[:400], payload={"bounds": bounds, "tokens": values.get("tokens"), "elapsed_s": values.get("elapsed_s")})
+        self._emit(
+            run_id,
+            step=step,
+            node=node,
+            kind="bound",
+            hop=int(values.get("hops", 0)),
+            summary="; ".join(bounds)[:400],
+            payload={
+                "bounds": bounds,
+                "tokens": values.get("tokens"),
+                "elapsed_s": values.get("elapsed_s"),
+            },
+        )
 
     def _backfill(self, run_id: str, cfg: dict[str, Any]) -> int:
         """Record the events of every checkpoint the effects ledger has no mark for (a worker
         died between saving a checkpoint and recording it). Returns the node updates recorded."""
         history = list(self.graph.get_state_history(cfg))  # newest first
-        child_of = {s.parent_config["configurable"]["checkpoint_id"]: s for s in history if s.parent_config}
+        child_of = {
+            s.parent_config["configurable"]["checkpoint_id"]: s for s in history if s.parent_config
+        }
         n = 0
         for snap in reversed(history):
             child = child_of.get(snap.config["configurable"]["checkpoint_id"])
@@ -345,12 +443,30 @@ class Worker:
             reason = request.reason
             item_id = self.store.add_review_item(run_id, intr.id, request)
             self._emit(
-                run_id, step=snap.metadata.get("step"), node="review", kind="interrupt", hop=request.hop,
-                summary=f"paused for review: {request.reason}" + (f" ({request.bound})" if request.bound else ""),
-                payload={"item_id": item_id, "interrupt_id": intr.id, "reason": request.reason, "bound": request.bound},
+                run_id,
+                step=snap.metadata.get("step"),
+                node="review",
+                kind="interrupt",
+                hop=request.hop,
+                summary=f"paused for review: {request.reason}"
+                + (f" ({request.bound})" if request.bound else ""),
+                payload={
+                    "item_id": item_id,
+                    "interrupt_id": intr.id,
+                    "reason": request.reason,
+                    "bound": request.bound,
+                },
             )
         values = snap.values
-        self.store.release(run_id, self.worker_id, "waiting_review", reason=reason, current_node="review", hops=int(values.get("hops", 0)), **_counts(values))
+        self.store.release(
+            run_id,
+            self.worker_id,
+            "waiting_review",
+            reason=reason,
+            current_node="review",
+            hops=int(values.get("hops", 0)),
+            **_counts(values),
+        )
 
     def _finish(self, run_id: str, snap: Any) -> None:
         values = snap.values
@@ -359,10 +475,21 @@ class Worker:
             raise RuntimeError("the run ended without a report")
         outcome = values.get("outcome") or "finished"
         reason = "completed" if outcome == "finished" else "rejected by reviewer"
-        self.store.release(run_id, self.worker_id, outcome, reason=reason, report=report, current_node=None, hops=int(values.get("hops", 0)), **_counts(values))
+        self.store.release(
+            run_id,
+            self.worker_id,
+            outcome,
+            reason=reason,
+            report=report,
+            current_node=None,
+            hops=int(values.get("hops", 0)),
+            **_counts(values),
+        )
 
 
-def run_tasks(store: Store, tasks: Iterable[Task], *, worker: Worker | None = None, **worker_kwargs: Any) -> list[str]:
+def run_tasks(
+    store: Store, tasks: Iterable[Task], *, worker: Worker | None = None, **worker_kwargs: Any
+) -> list[str]:
     """Submit ``tasks`` and work until none of them can move (each is finished, rejected,
     waiting_review or failed). Returns the run ids in task order."""
     run_ids = [store.submit(t) for t in tasks]

@@ -15,17 +15,39 @@ from baton.policy import Policy
 
 
 def _task(i: int = 0) -> Task:
-    return Task(id=f"t{i}", kind="answer", question=f"Question {i}?", sources=[Source(id="s1", text="Some text.")])
+    return Task(
+        id=f"t{i}",
+        kind="answer",
+        question=f"Question {i}?",
+        sources=[Source(id="s1", text="Some text.")],
+    )
 
 
 def _request(**kw) -> ReviewRequest:
-    return ReviewRequest(reason="hop_limit", hop=8, max_hops=8, allowed_targets=["analyze", "research"], **kw)
+    return ReviewRequest(
+        reason="hop_limit", hop=8, max_hops=8, allowed_targets=["analyze", "research"], **kw
+    )
 
 
 def test_submit_writes_one_queued_run_and_one_event(store):
     run_id = store.submit(_task(), Policy(max_hops=3))
-    rows = list(store.db.query("SELECT id, task_id, kind, question, status, hops, max_hops, attempts FROM runs"))
-    assert rows == [{"id": run_id, "task_id": "t0", "kind": "answer", "question": "Question 0?", "status": "queued", "hops": 0, "max_hops": 3, "attempts": 0}]
+    rows = list(
+        store.db.query(
+            "SELECT id, task_id, kind, question, status, hops, max_hops, attempts FROM runs"
+        )
+    )
+    assert rows == [
+        {
+            "id": run_id,
+            "task_id": "t0",
+            "kind": "answer",
+            "question": "Question 0?",
+            "status": "queued",
+            "hops": 0,
+            "max_hops": 3,
+            "attempts": 0,
+        }
+    ]
     assert store.task(run_id).policy == Policy(max_hops=3)
     assert [(e["kind"], e["summary"]) for e in store.events(run_id)] == [("status", "queued")]
 
@@ -84,16 +106,30 @@ def test_an_expired_lease_can_be_claimed_again_and_the_old_owner_loses_it(store)
     assert store.heartbeat(run_id, "w2", 30) is True
     assert store.release(run_id, "w2", "failed", reason="error", error="boom") is True
     row = store.run(run_id)
-    assert (row["status"], row["reason"], row["error"], row["lease_owner"]) == ("failed", "error", "boom", None)
+    assert (row["status"], row["reason"], row["error"], row["lease_owner"]) == (
+        "failed",
+        "error",
+        "boom",
+        None,
+    )
     assert row["finished_at"] is not None
 
 
 def test_events_are_unique_per_run_step_node_and_kind(store):
     run_id = store.submit(_task())
     assert store.add_event(run_id, step=3, node="research", kind="node", summary="first") is True
-    assert store.add_event(run_id, step=3, node="research", kind="node", summary="replayed") is False
-    assert store.add_event(run_id, step=3, node="research", kind="handoff", summary="other kind") is True
-    rows = [(e["step"], e["node"], e["kind"], e["summary"]) for e in store.events(run_id) if e["step"] == 3]
+    assert (
+        store.add_event(run_id, step=3, node="research", kind="node", summary="replayed") is False
+    )
+    assert (
+        store.add_event(run_id, step=3, node="research", kind="handoff", summary="other kind")
+        is True
+    )
+    rows = [
+        (e["step"], e["node"], e["kind"], e["summary"])
+        for e in store.events(run_id)
+        if e["step"] == 3
+    ]
     assert rows == [(3, "research", "node", "first"), (3, "research", "handoff", "other kind")]
 
 
@@ -171,4 +207,7 @@ def test_decisions_table_refuses_a_second_row_for_one_item(store):
     run_id, item_id = _paused_run(store)
     store.decide(item_id, Decision(action="approve", reviewer="ann"))
     with pytest.raises(sqlite3.IntegrityError):
-        store.conn.execute("INSERT INTO decisions (item_id, run_id, action, reviewer) VALUES (?, ?, 'reject', 'x')", (item_id, run_id))
+        store.conn.execute(
+            "INSERT INTO decisions (item_id, run_id, action, reviewer) VALUES (?, ?, 'reject', 'x')",
+            (item_id, run_id),
+        )

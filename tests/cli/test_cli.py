@@ -15,7 +15,17 @@ from baton.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
-RUN_KEYS = ["run_id", "task_id", "status", "reason", "hops", "claims", "supported", "unsupported", "contradicted"]
+RUN_KEYS = [
+    "run_id",
+    "task_id",
+    "status",
+    "reason",
+    "hops",
+    "claims",
+    "supported",
+    "unsupported",
+    "contradicted",
+]
 
 
 def cli(capsys, *args) -> tuple[int, str, str]:
@@ -31,7 +41,13 @@ def lines(out: str) -> list[dict]:
 def baton_process(*args, db) -> subprocess.CompletedProcess:
     """``python -m baton`` in another process, on the same database file."""
     env = {**os.environ, "BATON_DB": str(db)}
-    return subprocess.run([sys.executable, "-m", "baton", *map(str, args)], capture_output=True, text=True, env=env, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "baton", *map(str, args)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
 
 
 def test_run_json_prints_one_line_per_task_with_the_public_keys(capsys, db_path):
@@ -64,11 +80,15 @@ def test_submit_only_enqueues_and_a_worker_runs_it(capsys, db_path):
 
 
 def test_hop_limit_then_extend_from_a_second_process(capsys, db_path):
-    rc, out, _ = cli(capsys, "run", EXAMPLES / "tasks.jsonl", "--db", db_path, "--max-hops", "2", "--json")
+    rc, out, _ = cli(
+        capsys, "run", EXAMPLES / "tasks.jsonl", "--db", db_path, "--max-hops", "2", "--json"
+    )
     assert rc == 0
     rows = lines(out)
     assert len(rows) == 7
-    assert {(r["status"], r["reason"], r["hops"]) for r in rows} == {("waiting_review", "hop_limit", 2)}
+    assert {(r["status"], r["reason"], r["hops"]) for r in rows} == {
+        ("waiting_review", "hop_limit", 2)
+    }
 
     rc, out, _ = cli(capsys, "queue", "--db", db_path, "--json")
     items = lines(out)
@@ -76,17 +96,26 @@ def test_hop_limit_then_extend_from_a_second_process(capsys, db_path):
     assert [i["run_id"] for i in items] == [r["run_id"] for r in rows]  # oldest first
 
     item = items[0]
-    proc = baton_process("decide", item["item_id"], "--extend", "10", "--reviewer", "ann", "--json", db=db_path)
+    proc = baton_process(
+        "decide", item["item_id"], "--extend", "10", "--reviewer", "ann", "--json", db=db_path
+    )
     assert proc.returncode == 0, proc.stderr
     decided = json.loads(proc.stdout)
-    assert (decided["item_id"], decided["run_id"], decided["action"], decided["reviewer"]) == (item["item_id"], item["run_id"], "extend", "ann")
+    assert (decided["item_id"], decided["run_id"], decided["action"], decided["reviewer"]) == (
+        item["item_id"],
+        item["run_id"],
+        "extend",
+        "ann",
+    )
 
     proc = baton_process("worker", "--once", db=db_path)
     assert proc.returncode == 0, proc.stderr
     rc, out, _ = cli(capsys, "show", item["run_id"], "--db", db_path, "--json")
     shown = json.loads(out)
     assert shown["status"] in ("finished", "waiting_review") and shown["hops"] > 2
-    assert shown["decisions"][0]["action"] == "extend" and shown["decisions"][0]["reviewer"] == "ann"
+    assert (
+        shown["decisions"][0]["action"] == "extend" and shown["decisions"][0]["reviewer"] == "ann"
+    )
     assert shown["review_items"][0]["status"] == "applied"
 
     # a second decision on the same item: exit 3, naming who decided and when
@@ -97,7 +126,11 @@ def test_hop_limit_then_extend_from_a_second_process(capsys, db_path):
 
 @pytest.mark.parametrize(
     ("action", "expected_status"),
-    [(["--approve"], "finished"), (["--reject", "--note", "off topic"], "rejected"), (["--send-back", "research", "--note", "again"], "waiting_review")],
+    [
+        (["--approve"], "finished"),
+        (["--reject", "--note", "off topic"], "rejected"),
+        (["--send-back", "research", "--note", "again"], "waiting_review"),
+    ],
 )
 def test_each_decision_path_from_a_second_process(capsys, db_path, action, expected_status):
     cli(capsys, "run", EXAMPLES / "check-task.json", "--db", db_path, "--max-hops", "1", "--json")
@@ -107,7 +140,9 @@ def test_each_decision_path_from_a_second_process(capsys, db_path, action, expec
     assert baton_process("worker", "--once", db=db_path).returncode == 0
     (row,) = lines(cli(capsys, "runs", "--db", db_path, "--json")[1])
     assert row["status"] == expected_status
-    if expected_status == "waiting_review":  # sent back to research: one more hop spent, then the ceiling again
+    if (
+        expected_status == "waiting_review"
+    ):  # sent back to research: one more hop spent, then the ceiling again
         assert row["reason"] == "hop_limit" and row["hops"] == 2
 
 
@@ -115,20 +150,43 @@ def test_edit_from_a_file(capsys, db_path, tmp_path):
     cli(capsys, "run", EXAMPLES / "check-task.json", "--db", db_path, "--max-hops", "3", "--json")
     (item,) = lines(cli(capsys, "queue", "--db", db_path, "--json")[1])
     edits = tmp_path / "edits.json"
-    edits.write_text(json.dumps({"claims": [{"claim_id": "c1", "text": "Russia sent beans to space."}], "instructions": "be careful"}))
-    rc, _, err = cli(capsys, "decide", item["item_id"], "--edit", edits, "--reviewer", "cy", "--db", db_path)
+    edits.write_text(
+        json.dumps(
+            {
+                "claims": [{"claim_id": "c1", "text": "Russia sent beans to space."}],
+                "instructions": "be careful",
+            }
+        )
+    )
+    rc, _, err = cli(
+        capsys, "decide", item["item_id"], "--edit", edits, "--reviewer", "cy", "--db", db_path
+    )
     assert rc == 0, err
     Store(db_path).close()
     assert cli(capsys, "worker", "--db", db_path, "--once")[0] == 0
     shown = json.loads(cli(capsys, "show", item["run_id"], "--db", db_path, "--json")[1])
     claims = (shown["report"] or {}).get("claims") or []
     if shown["status"] == "finished":
-        assert claims[0]["text"] == "Russia sent beans to space." and claims[0]["author"] == "reviewer"
+        assert (
+            claims[0]["text"] == "Russia sent beans to space." and claims[0]["author"] == "reviewer"
+        )
     assert shown["decisions"][0]["edits"]["instructions"] == "be careful"
 
 
 def test_decide_needs_exactly_one_action(capsys, db_path):
-    rc, _, err = cli(capsys, "decide", "x", "--approve", "--reject", "--note", "n", "--reviewer", "a", "--db", db_path)
+    rc, _, err = cli(
+        capsys,
+        "decide",
+        "x",
+        "--approve",
+        "--reject",
+        "--note",
+        "n",
+        "--reviewer",
+        "a",
+        "--db",
+        db_path,
+    )
     assert rc == 2 and "exactly one of" in err
     rc, _, err = cli(capsys, "decide", "x", "--reject", "--reviewer", "a", "--db", db_path)
     assert rc == 2 and "a rejection needs a reason" in err
@@ -137,11 +195,18 @@ def test_decide_needs_exactly_one_action(capsys, db_path):
 
 
 def _write_jsonl(path: Path, rows: list) -> Path:
-    path.write_text("\n".join(r if isinstance(r, str) else json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    path.write_text(
+        "\n".join(r if isinstance(r, str) else json.dumps(r) for r in rows) + "\n", encoding="utf-8"
+    )
     return path
 
 
-GOOD = {"id": "ok", "kind": "answer", "question": "What?", "sources": [{"id": "s1", "text": "Text."}]}
+GOOD = {
+    "id": "ok",
+    "kind": "answer",
+    "question": "What?",
+    "sources": [{"id": "s1", "text": "Text."}],
+}
 
 
 @pytest.mark.parametrize(
@@ -149,15 +214,23 @@ GOOD = {"id": "ok", "kind": "answer", "question": "What?", "sources": [{"id": "s
     [
         ({**GOOD, "question": "  "}, "line 2, field question: question is empty"),
         ({**GOOD, "sources": []}, "line 2, field sources: List should have at least 1 item"),
-        ({**GOOD, "sources": [{"id": "s1", "text": ""}]}, "line 2, field sources.0.text: source text is empty"),
-        ({**GOOD, "sources": [{"id": "s1", "text": "a"}, {"id": "s1", "text": "b"}]}, "line 2, field sources: sources[1].id 's1' is a duplicate source id"),
+        (
+            {**GOOD, "sources": [{"id": "s1", "text": ""}]},
+            "line 2, field sources.0.text: source text is empty",
+        ),
+        (
+            {**GOOD, "sources": [{"id": "s1", "text": "a"}, {"id": "s1", "text": "b"}]},
+            "line 2, field sources: sources[1].id 's1' is a duplicate source id",
+        ),
         ({**GOOD, "kind": "summarise"}, "line 2, field kind: Input should be 'answer' or 'check'"),
         ({**GOOD, "kind": "check"}, "line 2, field draft: draft is required"),
         ('{"id": "broken", ', "line 2: invalid JSON"),
     ],
 )
 @pytest.mark.parametrize("command", ["run", "submit"])
-def test_bad_input_exits_2_naming_field_and_line_and_writes_nothing(capsys, db_path, tmp_path, bad_line, message, command):
+def test_bad_input_exits_2_naming_field_and_line_and_writes_nothing(
+    capsys, db_path, tmp_path, bad_line, message, command
+):
     path = _write_jsonl(tmp_path / "tasks.jsonl", [GOOD, bad_line])
     rc, out, err = cli(capsys, command, path, "--db", db_path)
     assert rc == 2

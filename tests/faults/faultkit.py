@@ -12,11 +12,21 @@ from baton.policy import Policy
 from baton.testing import CompliantResponder, FaultyChatModel, ScriptedChatModel
 
 SOURCES = [
-    Source(id="s1", title="Moon facts", text="The Moon orbits the Earth once every 27 days. The Moon is rocky and dry. It has almost no atmosphere at all."),
-    Source(id="s2", title="Tides", text="The tides on Earth follow the pull of the Moon. Ocean tides rise twice each day."),
+    Source(
+        id="s1",
+        title="Moon facts",
+        text="The Moon orbits the Earth once every 27 days. The Moon is rocky and dry. It has almost no atmosphere at all.",
+    ),
+    Source(
+        id="s2",
+        title="Tides",
+        text="The tides on Earth follow the pull of the Moon. Ocean tides rise twice each day.",
+    ),
 ]
 
-FAST = Policy(retry_backoff_base_s=0.0, agent_turn_timeout_s=5.0, idle_timeout_s=1.0, pipeline_timeout_s=120.0)
+FAST = Policy(
+    retry_backoff_base_s=0.0, agent_turn_timeout_s=5.0, idle_timeout_s=1.0, pipeline_timeout_s=120.0
+)
 """Default bounds, but no backoff wait and a 1 s idle timeout (a ``hang`` fault sleeps 2.5 s)."""
 
 _threads = itertools.count()
@@ -36,7 +46,9 @@ def faulty_engine(faults: dict[str, list[str | None]] | None = None, hang_s: flo
     """``(engine, faulty model, scripted model)``: a compliant scripted model behind a
     fault-injecting wrapper."""
     inner = ScriptedChatModel(responder=CompliantResponder())
-    model = FaultyChatModel(inner=inner, faults={k: list(v) for k, v in (faults or {}).items()}, hang_s=hang_s)
+    model = FaultyChatModel(
+        inner=inner, faults={k: list(v) for k, v in (faults or {}).items()}, hang_s=hang_s
+    )
     return LLMEngine(model), model, inner
 
 

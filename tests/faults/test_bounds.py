@@ -35,17 +35,26 @@ def test_the_budget_alert_and_the_budget_review(make_graph):
     alerts = [b for b in snap.values["bounds"] if b.startswith("token_alert")]
     assert len(alerts) == 1 and "of 1500 tokens used" in alerts[0]
     assert snap.values["bounds"][-1] == f"budget_exceeded: {tokens} tokens used, budget 1500"
-    assert snap.values["token_allowance"] == tokens + 1500, "a reviewer who lets the run go on grants one more budget"
+    assert snap.values["token_allowance"] == tokens + 1500, (
+        "a reviewer who lets the run go on grants one more budget"
+    )
     assert tokens <= 1500 + 1000, "one model call past the budget at most, never a runaway"
 
 
 def test_the_same_failure_in_two_nodes_trips_the_circuit_breaker(make_graph):
-    engine, model, _ = faulty_engine({"research": ["rate_limit"], "analyze": ["rate_limit", "rate_limit"]})
+    engine, model, _ = faulty_engine(
+        {"research": ["rate_limit"], "analyze": ["rate_limit", "rate_limit"]}
+    )
     snap = run_graph(make_graph(engine), answer_task())
     request = _review(snap)
     assert request.reason == "failure"
-    assert request.bound == "circuit breaker: the same failure (rate_limit) met by analyze, research"
-    assert [(f.node, f.kind) for f in failures_of(snap.values)] == [("research", "error"), ("analyze", "error")]
+    assert (
+        request.bound == "circuit breaker: the same failure (rate_limit) met by analyze, research"
+    )
+    assert [(f.node, f.kind) for f in failures_of(snap.values)] == [
+        ("research", "error"),
+        ("analyze", "error"),
+    ]
     assert snap.values["retries"] == {"research": 1}, "no attempt after the breaker tripped"
     assert snap.values["error_registry"] == {"rate_limit": ["research", "analyze"]}
     assert len(model.injected) == 2  # the second analyze fault was never reached
@@ -65,7 +74,9 @@ def test_the_pipeline_timeout_escalates(make_graph):
     request = _review(snap)
     assert (request.reason, request.bound) == ("failure", "pipeline_timeout_s=0.8")
     late = failures_of(snap.values)[-1]
-    assert (late.node, late.kind) == ("supervise", "timeout") and late.detail.startswith("pipeline_timeout: node turns took")
+    assert (late.node, late.kind) == ("supervise", "timeout") and late.detail.startswith(
+        "pipeline_timeout: node turns took"
+    )
 
 
 def test_a_turn_timeout_without_a_model(make_graph):
@@ -76,15 +87,22 @@ def test_a_turn_timeout_without_a_model(make_graph):
         raise AssertionError("unreachable: the turn was abandoned")
 
     engine, _, _ = faulty_engine()
-    snap = run_graph(make_graph(engine, nodes={"verify": slow_verify}), answer_task(agent_turn_timeout_s=0.5, max_retries_per_agent=0))
+    snap = run_graph(
+        make_graph(engine, nodes={"verify": slow_verify}),
+        answer_task(agent_turn_timeout_s=0.5, max_retries_per_agent=0),
+    )
     request = _review(snap)
-    assert [(f.node, f.kind, f.detail) for f in request.failures] == [("verify", "timeout", "timeout: verify turn took longer than agent_turn_timeout_s=0.5")]
+    assert [(f.node, f.kind, f.detail) for f in request.failures] == [
+        ("verify", "timeout", "timeout: verify turn took longer than agent_turn_timeout_s=0.5")
+    ]
 
 
 def test_transient_faults_back_off_with_jitter(make_graph, monkeypatch):
     waits: list[float] = []
     monkeypatch.setattr(faults, "sleep", waits.append)
-    engine, _, _ = faulty_engine({"research": ["rate_limit", "server_error"], "write": ["invalid_output"]})
+    engine, _, _ = faulty_engine(
+        {"research": ["rate_limit", "server_error"], "write": ["invalid_output"]}
+    )
     snap = run_graph(make_graph(engine), answer_task(retry_backoff_base_s=2.0))
     assert snap.values["outcome"] == "finished"
     assert len(waits) == 2, "two transient faults wait; invalid output is retried at once"
@@ -109,11 +127,15 @@ def test_the_worker_writes_the_exact_failure_and_bound_events(store):
     row = store.run(run_id)
     assert (row["status"], row["reason"]) == ("waiting_review", "failure")
     events = store.events(run_id)
-    failures = [(e["node"], e["summary"].split(" (")[0][:60]) for e in events if e["kind"] == "failure"]
+    failures = [
+        (e["node"], e["summary"].split(" (")[0][:60]) for e in events if e["kind"] == "failure"
+    ]
     assert [n for n, _ in failures] == ["research", "analyze"]
     assert all(s.split(": ")[1] == "rate_limit" for _, s in failures)
     bounds = [e["summary"] for e in events if e["kind"] == "bound"]
-    assert bounds == ["failure: circuit breaker: the same failure (rate_limit) met by analyze, research"]
+    assert bounds == [
+        "failure: circuit breaker: the same failure (rate_limit) met by analyze, research"
+    ]
     assert [e["kind"] for e in events].count("interrupt") == 1
     item = store.queue()[0]
     assert item["reason"] == "failure"

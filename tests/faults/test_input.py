@@ -20,14 +20,20 @@ READABLE = "The Moon orbits the Earth once every 27 days. The Moon is rocky and 
 
 
 def payload(**over):
-    base = {"kind": "answer", "question": "What does the Moon orbit?", "sources": [{"id": "s1", "text": READABLE}]}
+    base = {
+        "kind": "answer",
+        "question": "What does the Moon orbit?",
+        "sources": [{"id": "s1", "text": READABLE}],
+    }
     base.update(over)
     return base
 
 
 def test_a_10_mb_source_is_refused_naming_the_field_and_line(tmp_path, capsys):
     path = tmp_path / "big.jsonl"
-    big = payload(sources=[{"id": "s1", "text": READABLE}, {"id": "huge", "text": "word " * 2_000_000}])
+    big = payload(
+        sources=[{"id": "s1", "text": READABLE}, {"id": "huge", "text": "word " * 2_000_000}]
+    )
     path.write_text(json.dumps(payload()) + "\n" + json.dumps(big) + "\n", encoding="utf-8")
     with pytest.raises(TaskInputError) as err:
         load_tasks(path)
@@ -40,21 +46,33 @@ def test_a_10_mb_source_is_refused_naming_the_field_and_line(tmp_path, capsys):
 
 
 def test_a_task_whose_sources_are_all_binary_is_refused():
-    binary = "".join(chr(i) for i in range(40)) * 50  # what binary bytes become in JSON (\u0000 ...)
-    with pytest.raises(TaskInputError, match="no readable source: every source looks like binary data"):
-        parse_task(payload(sources=[{"id": "b1", "text": binary}, {"id": "b2", "text": "\x00\x01\x02A" * 100}]))
+    binary = (
+        "".join(chr(i) for i in range(40)) * 50
+    )  # what binary bytes become in JSON (\u0000 ...)
+    with pytest.raises(
+        TaskInputError, match="no readable source: every source looks like binary data"
+    ):
+        parse_task(
+            payload(
+                sources=[{"id": "b1", "text": binary}, {"id": "b2", "text": "\x00\x01\x02A" * 100}]
+            )
+        )
 
 
 def test_one_binary_source_among_readable_ones_runs_and_the_report_says_so(store):
     binary = "\x00\x01\x02\x03\x04\x05" * 200 + "PK"
-    task = parse_task(payload(sources=[{"id": "s1", "text": READABLE}, {"id": "blob", "text": binary}]))
+    task = parse_task(
+        payload(sources=[{"id": "s1", "text": READABLE}, {"id": "blob", "text": binary}])
+    )
     run_id = store.submit(task)
     Worker(store).drain()
     run = store.run(run_id)
     assert run["status"] in ("finished", "waiting_review")
     report = run["report"]
     if report is not None:
-        assert "source blob looks like binary data and was not used as evidence" in report["caveats"]
+        assert (
+            "source blob looks like binary data and was not used as evidence" in report["caveats"]
+        )
         assert all(ev["source_id"] != "blob" for c in report["claims"] for ev in c["citations"])
 
 
@@ -67,8 +85,12 @@ def test_control_characters_are_replaced_keeping_offsets():
 
 
 def test_very_long_lines_run(store):
-    line = " ".join(f"The Moon has crater number {i} on its far side." for i in range(1500))  # one ~75 kB line, no newline
-    task = parse_task(payload(question="Which craters does the Moon have?", sources=[{"id": "s1", "text": line}]))
+    line = " ".join(
+        f"The Moon has crater number {i} on its far side." for i in range(1500)
+    )  # one ~75 kB line, no newline
+    task = parse_task(
+        payload(question="Which craters does the Moon have?", sources=[{"id": "s1", "text": line}])
+    )
     run_id = store.submit(task)
     Worker(store).drain()
     assert store.run(run_id)["status"] in ("finished", "waiting_review")
@@ -81,7 +103,7 @@ def test_non_utf8_and_broken_json_name_the_line(tmp_path):
         load_tasks(bad)
     assert err.value.line == 2
     broken = tmp_path / "broken.jsonl"
-    broken.write_text(json.dumps(payload()) + "\n{\"kind\": \n", encoding="utf-8")
+    broken.write_text(json.dumps(payload()) + '\n{"kind": \n', encoding="utf-8")
     with pytest.raises(TaskInputError, match="invalid JSON") as err:
         load_tasks(broken)
     assert err.value.line == 2
@@ -90,28 +112,60 @@ def test_non_utf8_and_broken_json_name_the_line(tmp_path):
 # -- property: no payload makes the worker crash -------------------------------------------
 
 _text = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=400)
-_junk = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | _text, lambda c: st.lists(c, max_size=3) | st.dictionaries(_text, c, max_size=3), max_leaves=6)
-_hostile = st.builds(lambda a, b: a + READABLE + b, _text, _text)  # readable text wrapped in anything
-_source = st.fixed_dictionaries({"id": st.text(min_size=1, max_size=20), "text": st.one_of(_hostile, _hostile, _text, _junk)}, optional={"title": _text, "uri": st.one_of(st.none(), _text)})
+_junk = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | _text,
+    lambda c: st.lists(c, max_size=3) | st.dictionaries(_text, c, max_size=3),
+    max_leaves=6,
+)
+_hostile = st.builds(
+    lambda a, b: a + READABLE + b, _text, _text
+)  # readable text wrapped in anything
+_source = st.fixed_dictionaries(
+    {"id": st.text(min_size=1, max_size=20), "text": st.one_of(_hostile, _hostile, _text, _junk)},
+    optional={"title": _text, "uri": st.one_of(st.none(), _text)},
+)
 _taskish = st.fixed_dictionaries(
     {
         "kind": st.sampled_from(["answer", "check"]),
         "question": st.one_of(st.just("What does the Moon orbit?"), _text),
-        "draft": st.one_of(st.builds(lambda a: "The Moon orbits the Earth. " + a, _text), st.none()),
+        "draft": st.one_of(
+            st.builds(lambda a: "The Moon orbits the Earth. " + a, _text), st.none()
+        ),
         "sources": st.lists(_source, min_size=1, max_size=3),
     },
     optional={
-        "constraints": st.fixed_dictionaries({}, optional={"max_claims": st.integers(-1, 5), "max_words": st.integers(-1, 50), "notes": st.lists(_text, max_size=2)}),
-        "policy": st.fixed_dictionaries({}, optional={"max_hops": st.integers(0, 5), "retry_budget": st.integers(-1, 4), "max_retries_per_agent": st.integers(0, 3)}),
+        "constraints": st.fixed_dictionaries(
+            {},
+            optional={
+                "max_claims": st.integers(-1, 5),
+                "max_words": st.integers(-1, 50),
+                "notes": st.lists(_text, max_size=2),
+            },
+        ),
+        "policy": st.fixed_dictionaries(
+            {},
+            optional={
+                "max_hops": st.integers(0, 5),
+                "retry_budget": st.integers(-1, 4),
+                "max_retries_per_agent": st.integers(0, 3),
+            },
+        ),
     },
 )
-_payloads = st.one_of(_junk, _taskish, _taskish, _taskish)  # mostly task-shaped, so many reach the worker
+_payloads = st.one_of(
+    _junk, _taskish, _taskish, _taskish
+)  # mostly task-shaped, so many reach the worker
 
 
 RAN: list[str] = []
 
 
-@settings(max_examples=30, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=30,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(data=_payloads)
 def test_no_payload_makes_the_worker_crash(tmp_path_factory, data):
     try:
@@ -125,7 +179,10 @@ def test_no_payload_makes_the_worker_crash(tmp_path_factory, data):
         run_id = store.submit(task)
         Worker(store).drain()
         run = store.run(run_id)
-        assert run["status"] in ("finished", "waiting_review", "rejected"), (run["status"], run["error"])
+        assert run["status"] in ("finished", "waiting_review", "rejected"), (
+            run["status"],
+            run["error"],
+        )
         assert run["error"] is None
     finally:
         store.close()

@@ -15,8 +15,14 @@ def test_write_once_writes_exactly_once_and_rolls_back_with_its_effect(store, ex
     run_id = store.submit(example_tasks[0])
     ledger = Ledger(store)
     event = {"step": None, "node": "", "kind": "status", "summary": "started"}
-    assert ledger.write_once(run_id, "", START, "started", lambda: store.add_event(run_id, **event)) is True
-    assert ledger.write_once(run_id, "", START, "started", lambda: store.add_event(run_id, **event)) is False
+    assert (
+        ledger.write_once(run_id, "", START, "started", lambda: store.add_event(run_id, **event))
+        is True
+    )
+    assert (
+        ledger.write_once(run_id, "", START, "started", lambda: store.add_event(run_id, **event))
+        is False
+    )
 
     def crash():
         store.add_event(run_id, step=None, node="", kind="status", summary="half-written")
@@ -27,7 +33,9 @@ def test_write_once_writes_exactly_once_and_rolls_back_with_its_effect(store, ex
     summaries = [e["summary"] for e in store.events(run_id)]
     assert summaries == ["queued", "started"], "the crashed write left nothing behind"
     assert not ledger.done(run_id, "x", "c1", "report")
-    assert [(e["node"], e["checkpoint_id"], e["effect"]) for e in ledger.effects(run_id)] == [("", START, "started")]
+    assert [(e["node"], e["checkpoint_id"], e["effect"]) for e in ledger.effects(run_id)] == [
+        ("", START, "started")
+    ]
     assert duplicates(store) == {"events": 0, "review_items": 0, "decisions": 0, "reports": 0}
 
 
@@ -41,13 +49,30 @@ def test_duplicates_counts_what_a_double_write_leaves(store, example_tasks):
 def test_events_a_crash_cut_off_are_recorded_by_the_next_worker(store, example_tasks):
     run_id = store.submit(example_tasks[4])
     Worker(store).drain()
-    full = [(e["step"], e["node"], e["kind"]) for e in store.events(run_id) if e["kind"] in ("node", "handoff")]
+    full = [
+        (e["step"], e["node"], e["kind"])
+        for e in store.events(run_id)
+        if e["kind"] in ("node", "handoff")
+    ]
     # simulate a worker that died after the last checkpoints were saved but before their events
-    store.conn.execute("DELETE FROM events WHERE run_id = ? AND step >= 6 AND kind IN ('node', 'handoff', 'node_start')", (run_id,))
-    store.conn.execute("DELETE FROM effects WHERE run_id = ? AND effect = 'events' AND id IN (SELECT id FROM effects WHERE run_id = ? AND effect = 'events' ORDER BY id DESC LIMIT 5)", (run_id, run_id))
-    store.conn.execute("UPDATE runs SET status = 'running', lease_owner = 'dead', lease_expires_at = 0 WHERE id = ?", (run_id,))
+    store.conn.execute(
+        "DELETE FROM events WHERE run_id = ? AND step >= 6 AND kind IN ('node', 'handoff', 'node_start')",
+        (run_id,),
+    )
+    store.conn.execute(
+        "DELETE FROM effects WHERE run_id = ? AND effect = 'events' AND id IN (SELECT id FROM effects WHERE run_id = ? AND effect = 'events' ORDER BY id DESC LIMIT 5)",
+        (run_id, run_id),
+    )
+    store.conn.execute(
+        "UPDATE runs SET status = 'running', lease_owner = 'dead', lease_expires_at = 0 WHERE id = ?",
+        (run_id,),
+    )
     Worker(store).drain()
-    again = [(e["step"], e["node"], e["kind"]) for e in store.events(run_id) if e["kind"] in ("node", "handoff")]
+    again = [
+        (e["step"], e["node"], e["kind"])
+        for e in store.events(run_id)
+        if e["kind"] in ("node", "handoff")
+    ]
     assert sorted(again, key=str) == sorted(full, key=str)
     assert store.run(run_id)["status"] == "finished"
     assert duplicates(store)["events"] == 0
@@ -86,15 +111,31 @@ def test_a_crash_between_a_nodes_writes_and_the_next_checkpoint(store, example_t
     run_id = store.submit(example_tasks[4])
     Worker(store).drain()
     c = store.conn
-    ids = [r[0] for r in c.execute("SELECT checkpoint_id FROM checkpoints WHERE thread_id = ? ORDER BY checkpoint_id DESC LIMIT 3", (run_id,))]
+    ids = [
+        r[0]
+        for r in c.execute(
+            "SELECT checkpoint_id FROM checkpoints WHERE thread_id = ? ORDER BY checkpoint_id DESC LIMIT 3",
+            (run_id,),
+        )
+    ]
     # drop the last two checkpoints: the one before them keeps its task's saved writes
     for cid in ids[:2]:
-        c.execute("DELETE FROM checkpoints WHERE thread_id = ? AND checkpoint_id = ?", (run_id, cid))
+        c.execute(
+            "DELETE FROM checkpoints WHERE thread_id = ? AND checkpoint_id = ?", (run_id, cid)
+        )
         c.execute("DELETE FROM writes WHERE thread_id = ? AND checkpoint_id = ?", (run_id, cid))
     last_step = c.execute("SELECT MAX(step) FROM events WHERE run_id = ?", (run_id,)).fetchone()[0]
-    c.execute("DELETE FROM events WHERE run_id = ? AND (step >= ? OR kind = 'status' AND summary LIKE 'finished%')", (run_id, last_step - 1))
-    c.execute("DELETE FROM effects WHERE run_id = ? AND checkpoint_id IN (?, ?)", (run_id, *ids[:2]))
-    c.execute("UPDATE runs SET status = 'running', lease_owner = 'dead', lease_expires_at = 0, report = NULL WHERE id = ?", (run_id,))
+    c.execute(
+        "DELETE FROM events WHERE run_id = ? AND (step >= ? OR kind = 'status' AND summary LIKE 'finished%')",
+        (run_id, last_step - 1),
+    )
+    c.execute(
+        "DELETE FROM effects WHERE run_id = ? AND checkpoint_id IN (?, ?)", (run_id, *ids[:2])
+    )
+    c.execute(
+        "UPDATE runs SET status = 'running', lease_owner = 'dead', lease_expires_at = 0, report = NULL WHERE id = ?",
+        (run_id,),
+    )
     Worker(store).drain()
     row = store.run(run_id)
     assert (row["status"], row["error"]) == ("finished", None)

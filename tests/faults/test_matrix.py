@@ -23,9 +23,15 @@ EXPECTED = {
     "missing_output": ("invalid_output", "missing_output"),
     "invalid_output": ("invalid_output", "invalid_output"),
     "refusal": ("rejected", "refusal"),
-    "bad_route": ("invalid_output", "invalid_output"),  # a route's shape where research/analyze/write expect theirs
+    "bad_route": (
+        "invalid_output",
+        "invalid_output",
+    ),  # a route's shape where research/analyze/write expect theirs
     "exception": ("error", "exception"),
-    "hang": ("timeout", "timeout"),  # the guard's idle timeout (policy idle_timeout_s=1, the model hangs 2.5 s)
+    "hang": (
+        "timeout",
+        "timeout",
+    ),  # the guard's idle timeout (policy idle_timeout_s=1, the model hangs 2.5 s)
 }
 SUPERVISE_EXPECTED = {**EXPECTED, "bad_route": ("transition", "route")}
 
@@ -59,14 +65,18 @@ def test_a_one_shot_fault_is_recorded_retried_and_the_run_finishes(make_graph, r
     assert snap.values["retries"] == {role: 1}
     assert snap.values["report"].answer
     if role != "supervise":  # the retry handoff carries the error back to the node
-        retry = [t for t in snap.values["trace"] if f"-> {role} (retry 1 after {failure_kind})" in t]
+        retry = [
+            t for t in snap.values["trace"] if f"-> {role} (retry 1 after {failure_kind})" in t
+        ]
         assert len(retry) == 1
     inner.assert_all_used()
 
 
 @pytest.mark.parametrize("kind", FAULT_KINDS)
 @pytest.mark.parametrize("role", ROLES)
-def test_a_persistent_fault_spends_the_agents_retries_then_escalates_with_the_trace(make_graph, role, kind):
+def test_a_persistent_fault_spends_the_agents_retries_then_escalates_with_the_trace(
+    make_graph, role, kind
+):
     engine, model, _ = faulty_engine({role: [kind] * 3})
     snap = run_graph(make_graph(engine), answer_task())
     failure_kind, _cause = expected(role, kind)
@@ -88,7 +98,10 @@ def test_a_route_fault_feeds_the_error_back_to_the_model(make_graph):
     engine, model, inner = faulty_engine({"supervise": ["bad_route"]})
     run_graph(make_graph(engine), answer_task())
     second_route_call = [c for c in inner.calls if "STATE OF THE RUN" in c[-1].content][0]
-    assert "Your previous route was refused: route: route to 'nowhere' is not in the table" in second_route_call[-1].content
+    assert (
+        "Your previous route was refused: route: route to 'nowhere' is not in the table"
+        in second_route_call[-1].content
+    )
 
 
 @pytest.mark.parametrize("node", ["verify", "finish"])
@@ -107,6 +120,8 @@ def test_an_exception_in_a_node_without_a_model(make_graph, node):
             run_graph(graph, answer_task())
         return
     snap = run_graph(graph, answer_task())
-    assert [(f.node, f.kind, f.detail) for f in failures_of(snap.values)] == [("verify", "error", "RuntimeError: verify exploded")] * 3
+    assert [(f.node, f.kind, f.detail) for f in failures_of(snap.values)] == [
+        ("verify", "error", "RuntimeError: verify exploded")
+    ] * 3
     assert ReviewRequest.model_validate(snap.interrupts[0].value).bound == "retry pool 2/6 used"
     assert NODES["verify"] is not broken

@@ -8,8 +8,16 @@ import pytest
 from baton.contracts import Evidence, Source, Task, Verdict
 
 MOON_SOURCES = [
-    Source(id="s1", title="Moon facts", text="The Moon orbits the Earth. The Moon is rocky and dry. It has almost no atmosphere."),
-    Source(id="s2", title="Myths", text="Some say the Moon is made of cheese, but it is made of rock. Tides follow the Moon."),
+    Source(
+        id="s1",
+        title="Moon facts",
+        text="The Moon orbits the Earth. The Moon is rocky and dry. It has almost no atmosphere.",
+    ),
+    Source(
+        id="s2",
+        title="Myths",
+        text="Some say the Moon is made of cheese, but it is made of rock. Tides follow the Moon.",
+    ),
 ]
 CHEESE = "The Moon is made of cheese."
 
@@ -28,7 +36,9 @@ def substring_verifier(contradicted: set[str] | frozenset[str] = frozenset({CHEE
                 i = s.text.find(c.text)
                 if i >= 0:
                     ev = Evidence(source_id=s.id, start=i, end=i + len(c.text), text=c.text)
-                    out.append(Verdict(claim_id=c.id, label="supported", confidence=1.0, evidence=[ev]))
+                    out.append(
+                        Verdict(claim_id=c.id, label="supported", confidence=1.0, evidence=[ev])
+                    )
                     break
             else:
                 out.append(Verdict(claim_id=c.id, label="unsupported", confidence=1.0))
@@ -56,4 +66,9 @@ def check_task() -> Task:
 
 @pytest.fixture
 def answer_task() -> Task:
-    return Task(id="moon-answer", kind="answer", question="What does the Moon orbit, and what is it made of?", sources=MOON_SOURCES)
+    return Task(
+        id="moon-answer",
+        kind="answer",
+        question="What does the Moon orbit, and what is it made of?",
+        sources=MOON_SOURCES,
+    )

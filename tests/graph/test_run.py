@@ -87,20 +87,29 @@ def test_contradicted_claim_pauses_for_review_and_approve_finishes(graph, check_
     assert request.allowed_targets == ["analyze", "research", "verify", "write"]
     assert request.handoff is not None and request.handoff.recipient == "verify"
 
-    snap = resume(graph, thread, snap, {"action": "approve", "reviewer": "ann", "note": "known error"})
+    snap = resume(
+        graph, thread, snap, {"action": "approve", "reviewer": "ann", "note": "known error"}
+    )
     assert snap.next == ()
     report = report_of(snap.values)
     assert snap.values["outcome"] == "finished"
     assert "claim c2 is contradicted: The Moon is made of cheese." in report.caveats
     assert "claim c3 is unsupported: The Moon hosts a large city." in report.caveats
-    assert report.answer.startswith("Checked 3 claim(s) of the draft against 2 source(s): 1 supported, 1 unsupported, 1 contradicted.")
+    assert report.answer.startswith(
+        "Checked 3 claim(s) of the draft against 2 source(s): 1 supported, 1 unsupported, 1 contradicted."
+    )
     assert "reviewer ann chose approve: known error" in report.caveats
 
 
 def test_hop_ceiling_pauses_then_extend_finishes(graph, answer_task):
     thread, snap = start(graph, answer_task, Policy(max_hops=2))
     request = ReviewRequest.model_validate(snap.interrupts[0].value)
-    assert (request.reason, request.hop, request.max_hops, request.bound) == ("hop_limit", 2, 2, "max_hops=2")
+    assert (request.reason, request.hop, request.max_hops, request.bound) == (
+        "hop_limit",
+        2,
+        2,
+        "max_hops=2",
+    )
     assert snap.values["hops"] == 2
 
     snap = resume(graph, thread, snap, {"action": "extend", "reviewer": "ann", "extra_hops": 3})
@@ -112,7 +121,9 @@ def test_hop_ceiling_pauses_then_extend_finishes(graph, answer_task):
 
 def test_reject_ends_the_run_rejected(graph, check_task):
     thread, snap = start(graph, check_task)
-    snap = resume(graph, thread, snap, {"action": "reject", "reviewer": "bob", "note": "draft is wrong"})
+    snap = resume(
+        graph, thread, snap, {"action": "reject", "reviewer": "bob", "note": "draft is wrong"}
+    )
     assert snap.values["outcome"] == "rejected"
     assert "reviewer bob chose reject: draft is wrong" in report_of(snap.values).caveats
 
@@ -120,21 +131,42 @@ def test_reject_ends_the_run_rejected(graph, check_task):
 def test_send_back_hands_the_work_to_the_target_with_the_note(graph, check_task):
     thread, snap = start(graph, check_task)
     hops_before = snap.values["hops"]
-    snap = resume(graph, thread, snap, {"action": "send_back", "reviewer": "bob", "target": "research", "note": "look for speed figures"})
+    snap = resume(
+        graph,
+        thread,
+        snap,
+        {
+            "action": "send_back",
+            "reviewer": "bob",
+            "target": "research",
+            "note": "look for speed figures",
+        },
+    )
     # research ran again with the reviewer's note, and the contradicted claim brings the run back to review
     assert snap.next == ("review",)
-    handoffs = [h for h in graph.get_state_history({"configurable": {"thread_id": thread}}) if h.values.get("handoff")]
+    handoffs = [
+        h
+        for h in graph.get_state_history({"configurable": {"thread_id": thread}})
+        if h.values.get("handoff")
+    ]
     latest = Handoff.model_validate(handoffs[0].values["handoff"])
     assert latest.recipient in ("research", "verify")
     trace = snap.values["trace"]
     assert f"hop {hops_before + 1}: supervise -> research (sent back by reviewer)" in trace
-    assert any(h.values["handoff"] and Handoff.model_validate(h.values["handoff"]).instructions == "look for speed figures" for h in handoffs)
+    assert any(
+        h.values["handoff"]
+        and Handoff.model_validate(h.values["handoff"]).instructions == "look for speed figures"
+        for h in handoffs
+    )
 
 
 def test_edit_drops_a_claim_and_reverifies(graph, check_task):
     thread, snap = start(graph, check_task)
     contradicted = [v.claim_id for v in verdicts_of(snap.values) if v.label == "contradicted"]
-    edits = {"claims": [{"claim_id": cid, "drop": True} for cid in contradicted], "instructions": "drop what the sources contradict"}
+    edits = {
+        "claims": [{"claim_id": cid, "drop": True} for cid in contradicted],
+        "instructions": "drop what the sources contradict",
+    }
     snap = resume(graph, thread, snap, {"action": "edit", "reviewer": "cy", "edits": edits})
     assert snap.next == ()
     claims = claims_of(snap.values)
@@ -147,7 +179,16 @@ def test_edit_changes_a_claim_text_and_the_verifier_checks_the_new_text(graph, c
     thread, snap = start(graph, check_task)
     target = next(v.claim_id for v in verdicts_of(snap.values) if v.label == "contradicted")
     new_text = "The Moon is rocky and dry."
-    snap = resume(graph, thread, snap, {"action": "edit", "reviewer": "cy", "edits": {"claims": [{"claim_id": target, "text": new_text}]}})
+    snap = resume(
+        graph,
+        thread,
+        snap,
+        {
+            "action": "edit",
+            "reviewer": "cy",
+            "edits": {"claims": [{"claim_id": target, "text": new_text}]},
+        },
+    )
     edited = next(c for c in claims_of(snap.values) if c.id == target)
     assert edited.text == new_text and edited.author == "reviewer"
     verdict = next(v for v in verdicts_of(snap.values) if v.claim_id == target)
@@ -171,7 +212,9 @@ def _rogue(goto):
 
 @pytest.mark.parametrize("goto", ["finish", "nowhere"])
 def test_an_undeclared_goto_is_caught_and_escalated(checkpointer, verifier, answer_task, goto):
-    graph = build_graph(nodes={"research": _rogue(goto)}, checkpointer=checkpointer, verifier=verifier)
+    graph = build_graph(
+        nodes={"research": _rogue(goto)}, checkpointer=checkpointer, verifier=verifier
+    )
     _, snap = start(graph, answer_task)
     assert snap.next == ("review",), "the run must pause, not end quietly"
     failures = failures_of(snap.values)
@@ -182,7 +225,9 @@ def test_an_undeclared_goto_is_caught_and_escalated(checkpointer, verifier, answ
     assert request.failures[0].kind == "transition"
 
 
-def test_an_exception_in_a_node_is_retried_from_the_pool_then_escalated(checkpointer, verifier, answer_task):
+def test_an_exception_in_a_node_is_retried_from_the_pool_then_escalated(
+    checkpointer, verifier, answer_task
+):
     calls = []
 
     def broken(state, ctx):
@@ -207,7 +252,9 @@ def test_a_custom_specialist_can_be_added_to_the_table(checkpointer, verifier, a
     def summarize(state, ctx):
         return {"trace": ["summarize: ok"]}  # a dict goes to the node's only transition
 
-    graph = build_graph(table, nodes={"summarize": summarize}, checkpointer=checkpointer, verifier=verifier)
+    graph = build_graph(
+        table, nodes={"summarize": summarize}, checkpointer=checkpointer, verifier=verifier
+    )
     assert "summarize" in graph.get_graph().nodes
     _, snap = start(graph, answer_task)
     assert snap.values["outcome"] == "finished"
@@ -216,13 +263,27 @@ def test_a_custom_specialist_can_be_added_to_the_table(checkpointer, verifier, a
 def test_every_contract_round_trips_through_the_checkpointer(graph, check_task):
     """``get_state().values`` may give dicts; each contract must validate back to an equal model."""
     thread, snap = start(graph, check_task)
-    snap = resume(graph, thread, snap, {"action": "edit", "reviewer": "cy", "edits": {"claims": [{"claim_id": "c2", "drop": True}]}})
+    snap = resume(
+        graph,
+        thread,
+        snap,
+        {
+            "action": "edit",
+            "reviewer": "cy",
+            "edits": {"claims": [{"claim_id": "c2", "drop": True}]},
+        },
+    )
     assert snap.next == ()
     values = snap.values
     assert Task.model_validate(_plain(values["task"])) == check_task
     assert Policy.model_validate(_plain(values["policy"])) == Policy()
     Handoff.model_validate(_plain(values["handoff"]))
-    for key, model in (("claims", Claim), ("verdicts", Verdict), ("passages", Evidence), ("decisions", Decision)):
+    for key, model in (
+        ("claims", Claim),
+        ("verdicts", Verdict),
+        ("passages", Evidence),
+        ("decisions", Decision),
+    ):
         items = values[key]
         assert items, key
         for item in items:
@@ -247,7 +308,11 @@ def test_contracts_round_trip_as_json():
         ev,
         Claim(id="c1", text="Hello world.", citations=[ev], author="analyze"),
         Verdict(claim_id="c1", label="supported", confidence=0.9, evidence=[ev]),
-        Decision(action="edit", reviewer="ann", edits=Edits(claims=[ClaimEdit(claim_id="c1", text="Hi.")], instructions="be brief")),
+        Decision(
+            action="edit",
+            reviewer="ann",
+            edits=Edits(claims=[ClaimEdit(claim_id="c1", text="Hi.")], instructions="be brief"),
+        ),
         Decision(action="extend", reviewer="ann", extra_hops=2),
         ReviewRequest(reason="hop_limit", hop=8, max_hops=8, bound="max_hops=8"),
         Policy(max_hops=3),

@@ -21,8 +21,16 @@ def test_default_table_is_valid_and_hub_and_spoke():
     [
         (lambda t: t["supervise"].add("summarize"), "summarize", "unknown node"),
         (lambda t: t.update({"orphan": {"supervise"}}), "orphan", "unreachable"),
-        (lambda t: (t["supervise"].add("loop"), t.update({"loop": {"loop"}})), "loop", "no way to 'finish'"),
-        (lambda t: t.pop("review") and [s.discard("review") for s in t.values()], "review", "no 'review' node"),
+        (
+            lambda t: (t["supervise"].add("loop"), t.update({"loop": {"loop"}})),
+            "loop",
+            "no way to 'finish'",
+        ),
+        (
+            lambda t: t.pop("review") and [s.discard("review") for s in t.values()],
+            "review",
+            "no 'review' node",
+        ),
         (lambda t: t["finish"].add("supervise"), "finish", "must not transition"),
     ],
 )
@@ -39,7 +47,9 @@ def test_a_node_without_implementation_is_refused_by_build_graph():
     table = default_table()
     table["summarize"] = {"supervise"}
     table["supervise"].add("summarize")
-    with pytest.raises(GraphValidationError, match="'summarize' is in the table but has no implementation"):
+    with pytest.raises(
+        GraphValidationError, match="'summarize' is in the table but has no implementation"
+    ):
         build_graph(table)
 
 
@@ -65,6 +75,10 @@ def test_mermaid_drawing_follows_the_table():
     assert "supervise --> summarize" in drawing
     assert "summarize -.-> supervise" in drawing
     # every edge of the table is drawn, and no other
-    edges = {line.strip() for line in drawing.splitlines() if ("-->" in line or "-.->" in line) and "__" not in line}
+    edges = {
+        line.strip()
+        for line in drawing.splitlines()
+        if ("-->" in line or "-.->" in line) and "__" not in line
+    }
     expected = sum(len(v) for v in table.values())
     assert len(edges) == expected

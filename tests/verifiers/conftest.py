@@ -18,6 +18,8 @@ def ev():
     """``ev("sentence")``: one evidence span holding exactly that text."""
 
     def make(*texts: str) -> list[Evidence]:
-        return [Evidence(source_id=f"s{i}", start=0, end=len(t), text=t) for i, t in enumerate(texts)]
+        return [
+            Evidence(source_id=f"s{i}", start=0, end=len(t), text=t) for i, t in enumerate(texts)
+        ]
 
     return make

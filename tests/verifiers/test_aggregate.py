@@ -15,12 +15,20 @@ def r(check, label, score, evidence=(E,)):
 
 
 def test_features_from_results():
-    f = features([r("lexical", "supported", 0.8), r("numbers", "contradicted", 0.0), r("negation", None, 1.0)])
+    f = features(
+        [
+            r("lexical", "supported", 0.8),
+            r("numbers", "contradicted", 0.0),
+            r("negation", None, 1.0),
+        ]
+    )
     assert f == {"lexical": 0.8, "numbers": 0.0, "numbers_conflict": 1.0, "negation": 0.0}
 
 
 def test_supported_when_probability_passes_threshold():
-    v = aggregate("c", [r("lexical", "supported", 1.0), r("numbers", "supported", 1.0)], model=MODEL)
+    v = aggregate(
+        "c", [r("lexical", "supported", 1.0), r("numbers", "supported", 1.0)], model=MODEL
+    )
     assert v.label == "supported"
     assert v.confidence == pytest.approx(1 / (1 + math.exp(-2.0)))
     assert v.evidence == [E]
@@ -31,7 +39,9 @@ def test_contradicted_needs_a_contradicting_check_and_coverage():
     v = aggregate("c", results, model=MODEL)
     assert v.label == "contradicted"
     assert v.confidence == pytest.approx(1 - 1 / (1 + math.exp(-(-4.0 + 2.4))))
-    low = aggregate("c", [r("lexical", "unsupported", 0.2), r("numbers", "contradicted", 0.0)], model=MODEL)
+    low = aggregate(
+        "c", [r("lexical", "unsupported", 0.2), r("numbers", "contradicted", 0.0)], model=MODEL
+    )
     assert low.label == "unsupported"
 
 

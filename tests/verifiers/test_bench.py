@@ -20,27 +20,53 @@ ROWS = [
 @pytest.fixture
 def tiny(tmp_path):
     p = tmp_path / "tiny.jsonl"
-    p.write_text("".join(json.dumps({"claim": c, "source": SOURCE, "label": lab, "dataset": d}) + "\n" for c, lab, d in ROWS))
+    p.write_text(
+        "".join(
+            json.dumps({"claim": c, "source": SOURCE, "label": lab, "dataset": d}) + "\n"
+            for c, lab, d in ROWS
+        )
+    )
     return p
 
 
 def test_metrics_on_known_answers():
     assert balanced_accuracy(["supported", "unsupported"], ["supported", "supported"]) == 0.5
-    assert balanced_accuracy(["supported", "contradicted", "unsupported"], ["supported", "unsupported", "contradicted"]) == 1.0
-    assert macro_f1(["supported", "unsupported", "contradicted"], ["supported", "unsupported", "unsupported"]) == pytest.approx((1 + 2 / 3 + 0) / 3)
+    assert (
+        balanced_accuracy(
+            ["supported", "contradicted", "unsupported"],
+            ["supported", "unsupported", "contradicted"],
+        )
+        == 1.0
+    )
+    assert macro_f1(
+        ["supported", "unsupported", "contradicted"], ["supported", "unsupported", "unsupported"]
+    ) == pytest.approx((1 + 2 / 3 + 0) / 3)
 
 
 def test_bench_verifier_json(tiny):
     res = CliRunner().invoke(bench_app, ["verifier", str(tiny), "--json"])
     assert res.exit_code == 0, res.output
     out = json.loads(res.output)
-    assert set(out) == {"datasets", "mean_balanced_accuracy", "claims_per_second", "latency_ms", "ablation"}
+    assert set(out) == {
+        "datasets",
+        "mean_balanced_accuracy",
+        "claims_per_second",
+        "latency_ms",
+        "ablation",
+    }
     assert out["datasets"]["a"] == {"n": 3, "balanced_accuracy": 1.0, "macro_f1_3way": None}
     assert out["datasets"]["b"]["n"] == 3 and out["datasets"]["b"]["balanced_accuracy"] == 1.0
     assert out["datasets"]["b"]["macro_f1_3way"] == 1.0
     assert out["mean_balanced_accuracy"] == 1.0
     assert out["claims_per_second"] > 0 and set(out["latency_ms"]) == {"p50", "p95"}
-    assert set(out["ablation"]) == {"lexical", "phrases", "numbers", "entities", "negation", "hedging"}
+    assert set(out["ablation"]) == {
+        "lexical",
+        "phrases",
+        "numbers",
+        "entities",
+        "negation",
+        "hedging",
+    }
     assert out["ablation"]["lexical"]["mean_balanced_accuracy"] <= 1.0
 
 
@@ -67,8 +93,14 @@ def test_bench_tasks_runs_the_graph(tmp_path):
         "sources": [{"id": "e1", "title": "bridge", "text": SOURCE, "uri": None}],
         "gold": {
             "claims": [
-                {"text": "The Evergreen Point Floating Bridge opened in 1963.", "label": "supported"},
-                {"text": "Penguins from Antarctica built the floating bridge.", "label": "unsupported"},
+                {
+                    "text": "The Evergreen Point Floating Bridge opened in 1963.",
+                    "label": "supported",
+                },
+                {
+                    "text": "Penguins from Antarctica built the floating bridge.",
+                    "label": "unsupported",
+                },
             ],
             "response_label": "hallucinated",
         },

@@ -6,16 +6,23 @@ from baton.verifiers import (
     check_phrases,
 )
 
-SOURCE = "Marie Curie won the Nobel Prize in Physics together with Pierre Curie and Henri Becquerel."
+SOURCE = (
+    "Marie Curie won the Nobel Prize in Physics together with Pierre Curie and Henri Becquerel."
+)
 
 
 def test_lexical_supports_a_paraphrase_with_the_same_content(ev):
-    r = check_lexical("Two students founded the company in Leeds.", ev("The company was founded in Leeds by two students."))
+    r = check_lexical(
+        "Two students founded the company in Leeds.",
+        ev("The company was founded in Leeds by two students."),
+    )
     assert r.label == "supported" and r.score == 1.0
 
 
 def test_lexical_rejects_an_unrelated_passage(ev):
-    r = check_lexical("The company was founded in Leeds by two students.", ev("Cats sleep for most of the day."))
+    r = check_lexical(
+        "The company was founded in Leeds by two students.", ev("Cats sleep for most of the day.")
+    )
     assert r.label == "unsupported" and r.score == 0.0
 
 
@@ -43,7 +50,10 @@ def test_entities_surname_alone_matches(ev):
 def test_negation_mismatch_is_contradicted(ev):
     r = check_negation("The drug was not approved in 2019.", ev("The drug was approved in 2019."))
     assert r.label == "contradicted" and r.score == 0.0
-    assert check_negation("The drug was approved in 2019.", ev("The drug was approved in 2019.")).label is None
+    assert (
+        check_negation("The drug was approved in 2019.", ev("The drug was approved in 2019.")).label
+        is None
+    )
 
 
 def test_antonym_is_contradicted(ev):
@@ -55,17 +65,26 @@ def test_added_cause_is_unsupported(ev):
     passage = ev("Coffee drinking is associated with lower rates of liver disease.")
     r = check_hedging("Coffee drinking causes lower rates of liver disease.", passage)
     assert r.label == "unsupported" and "correlation" in r.detail
-    assert check_hedging("Coffee drinking is linked to lower rates of liver disease.", passage).label is None
+    assert (
+        check_hedging("Coffee drinking is linked to lower rates of liver disease.", passage).label
+        is None
+    )
 
 
 def test_dropped_hedge_is_unsupported(ev):
     passage = ev("The treatment may reduce symptoms in adults.")
-    assert check_hedging("The treatment reduces symptoms in adults.", passage).label == "unsupported"
+    assert (
+        check_hedging("The treatment reduces symptoms in adults.", passage).label == "unsupported"
+    )
     assert check_hedging("The treatment might reduce symptoms in adults.", passage).label is None
 
 
 def test_phrases_need_words_together(ev):
-    together = check_phrases("red wine lowers blood pressure", ev("Red wine lowers blood pressure, a study says."))
-    scattered = check_phrases("red wine lowers blood pressure", ev("Blood from the wine cellar was red; pressure lowers."))
+    together = check_phrases(
+        "red wine lowers blood pressure", ev("Red wine lowers blood pressure, a study says.")
+    )
+    scattered = check_phrases(
+        "red wine lowers blood pressure", ev("Blood from the wine cellar was red; pressure lowers.")
+    )
     assert together.score == 1.0 and together.label == "supported"
     assert scattered.score < 0.5 and scattered.label == "unsupported"

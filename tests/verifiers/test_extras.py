@@ -25,7 +25,11 @@ def test_same_model_judge_is_refused():
 
 
 def test_judge_answer_becomes_a_check_result():
-    judge = LLMJudge(FakeListChatModel(responses=['{"label": "contradicted", "confidence": 0.9, "reason": "grey"}']))
+    judge = LLMJudge(
+        FakeListChatModel(
+            responses=['{"label": "contradicted", "confidence": 0.9, "reason": "grey"}']
+        )
+    )
     r = check_llm_judge("The sky is grey.", EV, judge=judge)
     assert r.label == "contradicted" and r.score == pytest.approx(0.1) and r.detail == "grey"
 
@@ -41,7 +45,9 @@ def test_nli_needs_a_local_model_directory(tmp_path):
     with pytest.raises(ConfigError, match="not a directory"):
         load_nli(tmp_path / "missing")
     with pytest.raises(ConfigError, match="nli_model"):
-        verify([Claim(id="c", text="a b", author="w")], [Source(id="s", text="a b")], checks=["nli"])
+        verify(
+            [Claim(id="c", text="a b", author="w")], [Source(id="s", text="a b")], checks=["nli"]
+        )
 
 
 class _Encoder:

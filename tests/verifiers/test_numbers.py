@@ -19,7 +19,9 @@ def test_dates_parse_into_parts():
 
 
 def test_same_numbers_in_other_forms_are_supported(ev):
-    r = check_numbers("Sales rose twelve percent to 1.5 million units.", ev("Sales rose 12% to 1,500,000 units."))
+    r = check_numbers(
+        "Sales rose twelve percent to 1.5 million units.", ev("Sales rose 12% to 1,500,000 units.")
+    )
     assert r.label == "supported" and r.score == 1.0
 
 
@@ -30,12 +32,16 @@ def test_changed_number_is_contradicted(ev):
 
 
 def test_changed_year_is_contradicted(ev):
-    r = check_numbers("Kavanaugh was born in 1966.", ev("Brett Kavanaugh (born February 12, 1965) is a judge."))
+    r = check_numbers(
+        "Kavanaugh was born in 1966.", ev("Brett Kavanaugh (born February 12, 1965) is a judge.")
+    )
     assert r.label == "contradicted"
 
 
 def test_year_matches_a_full_date(ev):
-    r = check_numbers("Kavanaugh was born in 1965.", ev("Brett Kavanaugh (born February 12, 1965) is a judge."))
+    r = check_numbers(
+        "Kavanaugh was born in 1965.", ev("Brett Kavanaugh (born February 12, 1965) is a judge.")
+    )
     assert r.label == "supported"
 
 

@@ -9,14 +9,22 @@ def test_gold_claims_match_by_content_coverage():
 def test_score_tasks_on_known_outcomes():
     outcomes = [
         {  # hallucinated, caught
-            "gold": {"claims": [{"text": "Obama was born in Honolulu.", "label": "supported"},
-                                {"text": "Obama was born in 1970.", "label": "contradicted"}], "response_label": "hallucinated"},
+            "gold": {
+                "claims": [
+                    {"text": "Obama was born in Honolulu.", "label": "supported"},
+                    {"text": "Obama was born in 1970.", "label": "contradicted"},
+                ],
+                "response_label": "hallucinated",
+            },
             "claims": ["Barack Obama was born in Honolulu.", "Barack Obama was born in 1970."],
             "labels": ["supported", "contradicted"],
             "status": "waiting_review",
         },
         {  # faithful, wrongly flagged
-            "gold": {"claims": [{"text": "Paris is the capital of France.", "label": "supported"}], "response_label": "faithful"},
+            "gold": {
+                "claims": [{"text": "Paris is the capital of France.", "label": "supported"}],
+                "response_label": "faithful",
+            },
             "claims": ["Paris is the capital of France."],
             "labels": ["unsupported"],
             "status": "finished",

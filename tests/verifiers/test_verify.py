@@ -19,7 +19,10 @@ def claim(text: str, i: str = "c1") -> Claim:
 
 
 def test_one_verdict_per_claim_in_order():
-    claims = [claim("The Evergreen Point Floating Bridge opened in 1963.", "a"), claim("Dogs bark at the moon.", "b")]
+    claims = [
+        claim("The Evergreen Point Floating Bridge opened in 1963.", "a"),
+        claim("Dogs bark at the moon.", "b"),
+    ]
     verdicts = verify(claims, SOURCES)
     assert [v.claim_id for v in verdicts] == ["a", "b"]
     assert verdicts[0].label == "supported"
@@ -68,4 +71,9 @@ def test_sentence_spans_keep_offsets():
     text = "Dr. Smith met Mr. J. Brown in Washington. He left at 5 p.m.\nMenu  \n  Next one!"
     spans = sentence_spans(text)
     pieces = [text[s:e] for s, e in spans]
-    assert pieces == ["Dr. Smith met Mr. J. Brown in Washington.", "He left at 5 p.m.", "Menu", "Next one!"]
+    assert pieces == [
+        "Dr. Smith met Mr. J. Brown in Washington.",
+        "He left at 5 p.m.",
+        "Menu",
+        "Next one!",
+    ]

@@ -31,7 +31,9 @@ class Ledger:
     def __init__(self, store: Store):
         self.store = store
 
-    def _insert(self, run_id: str, node: str, checkpoint_id: str, effect: str, worker_id: str | None) -> bool:
+    def _insert(
+        self, run_id: str, node: str, checkpoint_id: str, effect: str, worker_id: str | None
+    ) -> bool:
         cur = self.store.conn.execute(
             "INSERT OR IGNORE INTO effects (run_id, node, checkpoint_id, effect, worker_id, created_at) VALUES (?, ?, ?, ?, ?, ?)",
             (run_id, node, checkpoint_id, effect, worker_id, now_iso()),
@@ -46,12 +48,20 @@ class Ledger:
         ).fetchone()
         return row is not None
 
-    def mark(self, run_id: str, node: str, checkpoint_id: str, effect: str, worker_id: str | None = None) -> bool:
+    def mark(
+        self, run_id: str, node: str, checkpoint_id: str, effect: str, worker_id: str | None = None
+    ) -> bool:
         """Record a completed (idempotent) effect. False when it was already recorded."""
         return self._insert(run_id, node, checkpoint_id, effect, worker_id)
 
     def write_once(
-        self, run_id: str, node: str, checkpoint_id: str, effect: str, write: Callable[[], Any], worker_id: str | None = None
+        self,
+        run_id: str,
+        node: str,
+        checkpoint_id: str,
+        effect: str,
+        write: Callable[[], Any],
+        worker_id: str | None = None,
     ) -> bool:
         """Claim the effect and run ``write()`` (plain statements on ``store.conn``, no
         transaction of their own) in ONE transaction. Returns False, writing nothing, when the
@@ -64,7 +74,9 @@ class Ledger:
 
     def effects(self, run_id: str) -> list[dict[str, Any]]:
         """The run's completed effects, oldest first."""
-        return list(self.store.db.query("SELECT * FROM effects WHERE run_id = ? ORDER BY id", [run_id]))
+        return list(
+            self.store.db.query("SELECT * FROM effects WHERE run_id = ? ORDER BY id", [run_id])
+        )
 
 
 def duplicates(store: Store) -> dict[str, int]:
@@ -88,9 +100,15 @@ def duplicates(store: Store) -> dict[str, int]:
             "SELECT COUNT(*) AS n FROM events WHERE kind NOT IN ('status', 'decision') "
             "GROUP BY run_id, step, node, kind, summary HAVING n > 1"
         )
-        + surplus("SELECT COUNT(*) AS n FROM events WHERE kind = 'status' AND summary IN ('queued', 'started') GROUP BY run_id, summary HAVING n > 1")
-        + surplus("SELECT COUNT(*) AS n FROM events WHERE kind = 'decision' GROUP BY run_id, payload HAVING n > 1"),
-        "review_items": surplus("SELECT COUNT(*) AS n FROM review_items GROUP BY run_id, interrupt_id HAVING n > 1"),
+        + surplus(
+            "SELECT COUNT(*) AS n FROM events WHERE kind = 'status' AND summary IN ('queued', 'started') GROUP BY run_id, summary HAVING n > 1"
+        )
+        + surplus(
+            "SELECT COUNT(*) AS n FROM events WHERE kind = 'decision' GROUP BY run_id, payload HAVING n > 1"
+        ),
+        "review_items": surplus(
+            "SELECT COUNT(*) AS n FROM review_items GROUP BY run_id, interrupt_id HAVING n > 1"
+        ),
         "decisions": surplus("SELECT COUNT(*) AS n FROM decisions GROUP BY item_id HAVING n > 1"),
         "reports": surplus(
             "SELECT COUNT(*) AS n FROM events WHERE kind = 'status' AND (summary LIKE 'finished%' OR summary LIKE 'rejected%' OR summary LIKE 'failed%') "
@@ -113,5 +131,10 @@ def lost(store: Store) -> dict[str, int]:
                 "WHERE r.status = 'decided' AND u.status IN ('finished', 'rejected', 'failed')"
             ).fetchone()[0]
         ),
-        "runs": int(q("SELECT COUNT(*) FROM runs WHERE status = 'running' AND (lease_expires_at IS NULL OR lease_expires_at < ?)", (time.time(),)).fetchone()[0]),
+        "runs": int(
+            q(
+                "SELECT COUNT(*) FROM runs WHERE status = 'running' AND (lease_expires_at IS NULL OR lease_expires_at < ?)",
+                (time.time(),),
+            ).fetchone()[0]
+        ),
     }

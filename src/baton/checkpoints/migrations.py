@@ -45,7 +45,15 @@ def m001_initial(db: Database) -> None:
         },
         pk="id",
         not_null={"status", "created_at", "task"},
-        defaults={"status": "queued", "hops": 0, "claims": 0, "supported": 0, "unsupported": 0, "contradicted": 0, "attempts": 0},
+        defaults={
+            "status": "queued",
+            "hops": 0,
+            "claims": 0,
+            "supported": 0,
+            "unsupported": 0,
+            "contradicted": 0,
+            "attempts": 0,
+        },
         if_not_exists=True,
     )
     db["runs"].create_index(["status", "created_at"], if_not_exists=True)
@@ -127,4 +135,6 @@ def m003_effects(db: Database) -> None:
         not_null={"run_id", "node", "checkpoint_id", "effect"},
         if_not_exists=True,
     )
-    db["effects"].create_index(["run_id", "node", "checkpoint_id", "effect"], unique=True, if_not_exists=True)
+    db["effects"].create_index(
+        ["run_id", "node", "checkpoint_id", "effect"], unique=True, if_not_exists=True
+    )

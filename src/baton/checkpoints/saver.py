@@ -34,7 +34,9 @@ def serializer() -> JsonPlusSerializer:
 def connect(path: str | Path, *, timeout_ms: int = BUSY_TIMEOUT_MS) -> sqlite3.Connection:
     """Open ``path`` for use across threads, in WAL mode with a busy timeout and
     ``synchronous=NORMAL`` (durable at every checkpoint of the WAL)."""
-    conn = sqlite3.connect(str(path), check_same_thread=False, timeout=timeout_ms / 1000, isolation_level=None)
+    conn = sqlite3.connect(
+        str(path), check_same_thread=False, timeout=timeout_ms / 1000, isolation_level=None
+    )
     conn.execute(f"PRAGMA busy_timeout = {int(timeout_ms)}")
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")

@@ -109,7 +109,11 @@ class Store:
 
     def runs(self, status: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
         """Runs, oldest first, optionally only those with ``status``."""
-        sql = "SELECT * FROM runs" + (" WHERE status = ?" if status else "") + " ORDER BY created_at, rowid"
+        sql = (
+            "SELECT * FROM runs"
+            + (" WHERE status = ?" if status else "")
+            + " ORDER BY created_at, rowid"
+        )
         if limit:
             sql += f" LIMIT {int(limit)}"
         return [self._parsed(r) for r in self.db.query(sql, [status] if status else [])]
@@ -194,7 +198,13 @@ class Store:
             )
             ok = cur.rowcount == 1
         if ok:
-            self.add_event(run_id, step=None, node="", kind="status", summary=status + (f" ({reason})" if reason else ""))
+            self.add_event(
+                run_id,
+                step=None,
+                node="",
+                kind="status",
+                summary=status + (f" ({reason})" if reason else ""),
+            )
         return ok
 
     # -- events ---------------------------------------------------------------------------
@@ -241,7 +251,8 @@ class Store:
     def add_review_item(self, run_id: str, interrupt_id: str, request: ReviewRequest) -> str:
         """Record a pending review item for an interrupt; idempotent per (run, interrupt)."""
         existing = self.conn.execute(
-            "SELECT id FROM review_items WHERE run_id = ? AND interrupt_id = ?", (run_id, interrupt_id)
+            "SELECT id FROM review_items WHERE run_id = ? AND interrupt_id = ?",
+            (run_id, interrupt_id),
         ).fetchone()
         if existing:
             return existing[0]
@@ -249,10 +260,20 @@ class Store:
         self.conn.execute(
             "INSERT OR IGNORE INTO review_items (id, run_id, interrupt_id, reason, hop, max_hops, request, status, created_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?)",
-            (item_id, run_id, interrupt_id, request.reason, request.hop, request.max_hops, request.model_dump_json(), now_iso()),
+            (
+                item_id,
+                run_id,
+                interrupt_id,
+                request.reason,
+                request.hop,
+                request.max_hops,
+                request.model_dump_json(),
+                now_iso(),
+            ),
         )
         row = self.conn.execute(
-            "SELECT id FROM review_items WHERE run_id = ? AND interrupt_id = ?", (run_id, interrupt_id)
+            "SELECT id FROM review_items WHERE run_id = ? AND interrupt_id = ?",
+            (run_id, interrupt_id),
         ).fetchone()
         return row[0]
 
@@ -278,7 +299,12 @@ class Store:
         )
 
     def items(self, run_id: str) -> list[dict[str, Any]]:
-        return [self.item(r["id"]) for r in self.db.query("SELECT id FROM review_items WHERE run_id = ? ORDER BY created_at", [run_id])]
+        return [
+            self.item(r["id"])
+            for r in self.db.query(
+                "SELECT id FROM review_items WHERE run_id = ? ORDER BY created_at", [run_id]
+            )
+        ]
 
     def decide(self, item_id: str, decision: Decision) -> dict[str, Any]:
         """Record ``decision`` for a pending item and queue its run for resumption, in one
@@ -299,11 +325,22 @@ class Store:
                 (ts, decision.reviewer, decision.action, item_id),
             )
             if cur.rowcount != 1:
-                won = c.execute("SELECT decided_by, decided_at, action FROM review_items WHERE id = ?", (item_id,)).fetchone()
+                won = c.execute(
+                    "SELECT decided_by, decided_at, action FROM review_items WHERE id = ?",
+                    (item_id,),
+                ).fetchone()
                 raise DecisionConflict(item_id, won[0] or "?", won[1] or "?", won[2] or "?")
             c.execute(
                 "INSERT INTO decisions (item_id, run_id, action, reviewer, note, decision, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (item_id, item["run_id"], decision.action, decision.reviewer, decision.note, decision.model_dump_json(), ts),
+                (
+                    item_id,
+                    item["run_id"],
+                    decision.action,
+                    decision.reviewer,
+                    decision.note,
+                    decision.model_dump_json(),
+                    ts,
+                ),
             )
             c.execute(
                 "UPDATE runs SET status = 'queued', updated_at = ? WHERE id = ? AND status = 'waiting_review'",
@@ -315,7 +352,8 @@ class Store:
             node="review",
             kind="decision",
             hop=item["hop"],
-            summary=f"{decision.action} by {decision.reviewer}" + (f": {decision.note}" if decision.note else ""),
+            summary=f"{decision.action} by {decision.reviewer}"
+            + (f": {decision.note}" if decision.note else ""),
             payload=decision.model_dump(mode="json"),
         )
         return self.item(item_id)
@@ -335,7 +373,10 @@ class Store:
         return r["id"], r["interrupt_id"], Decision.model_validate_json(r["decision"])
 
     def mark_applied(self, item_id: str) -> None:
-        self.conn.execute("UPDATE review_items SET status = 'applied' WHERE id = ? AND status = 'decided'", (item_id,))
+        self.conn.execute(
+            "UPDATE review_items SET status = 'applied' WHERE id = ? AND status = 'decided'",
+            (item_id,),
+        )
 
     def decisions(self, run_id: str) -> list[dict[str, Any]]:
         rows = self.db.query("SELECT * FROM decisions WHERE run_id = ? ORDER BY id", [run_id])

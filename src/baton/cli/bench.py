@@ -16,7 +16,9 @@ from typing import Any
 
 import typer
 
-bench_app = typer.Typer(help="Benchmarks that print figures.", no_args_is_help=True, add_completion=False)
+bench_app = typer.Typer(
+    help="Benchmarks that print figures.", no_args_is_help=True, add_completion=False
+)
 
 
 def _pct(x: float | None) -> str:
@@ -25,9 +27,15 @@ def _pct(x: float | None) -> str:
 
 @bench_app.command("verifier")
 def verifier(
-    path: Path = typer.Argument(..., exists=True, dir_okay=False, help="JSONL of {claim, source, label, dataset} lines."),
-    checks: str | None = typer.Option(None, "--checks", help="Comma-separated checks to run (default: the always-on checks)."),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON object (accuracies as fractions)."),
+    path: Path = typer.Argument(
+        ..., exists=True, dir_okay=False, help="JSONL of {claim, source, label, dataset} lines."
+    ),
+    checks: str | None = typer.Option(
+        None, "--checks", help="Comma-separated checks to run (default: the always-on checks)."
+    ),
+    as_json: bool = typer.Option(
+        False, "--json", help="Print one JSON object (accuracies as fractions)."
+    ),
 ) -> None:
     """Score the verifier: per-dataset balanced accuracy (supported vs not), 3-way macro-F1,
     the mean over datasets, claims/second and latency on one core, and an ablation row per check."""
@@ -40,7 +48,9 @@ def verifier(
         return
     typer.echo(f"{'dataset':<20} {'n':>6} {'bal.acc %':>10} {'macro-F1 3-way %':>17}")
     for name, d in report["datasets"].items():
-        typer.echo(f"{name:<20} {d['n']:>6} {_pct(d['balanced_accuracy']):>10} {_pct(d['macro_f1_3way']):>17}")
+        typer.echo(
+            f"{name:<20} {d['n']:>6} {_pct(d['balanced_accuracy']):>10} {_pct(d['macro_f1_3way']):>17}"
+        )
     typer.echo(f"mean balanced accuracy: {_pct(report['mean_balanced_accuracy'])} %")
     typer.echo(
         f"speed: {report['claims_per_second']:.0f} claims/s on one core; "
@@ -49,7 +59,9 @@ def verifier(
     if report["ablation"]:
         typer.echo(f"{'without':<20} {'mean bal.acc %':>15} {'delta':>8}")
         for check, row in report["ablation"].items():
-            typer.echo(f"{check:<20} {_pct(row['mean_balanced_accuracy']):>15} {100 * row['delta']:>+8.1f}")
+            typer.echo(
+                f"{check:<20} {_pct(row['mean_balanced_accuracy']):>15} {100 * row['delta']:>+8.1f}"
+            )
 
 
 def _outcome(store: Any, run_id: str, gold: dict[str, Any]) -> dict[str, Any]:
@@ -78,8 +90,12 @@ def _outcome(store: Any, run_id: str, gold: dict[str, Any]) -> dict[str, Any]:
 
 @bench_app.command("tasks")
 def tasks(
-    path: Path = typer.Argument(..., exists=True, dir_okay=False, help="Task JSONL shaped like tasks-dev.jsonl (with gold)."),
-    db: Path | None = typer.Option(None, "--db", help="SQLite database to run in (default: a temporary one)."),
+    path: Path = typer.Argument(
+        ..., exists=True, dir_okay=False, help="Task JSONL shaped like tasks-dev.jsonl (with gold)."
+    ),
+    db: Path | None = typer.Option(
+        None, "--db", help="SQLite database to run in (default: a temporary one)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """Run every check task through the whole graph (offline engine) and score it against gold:
@@ -92,22 +108,33 @@ def tasks(
 
     rows: list[tuple[Any, dict[str, Any]]] = []
     for n, payload in iter_jsonl(path):
-        if not isinstance(payload, dict) or payload.get("kind") != "check" or not payload.get("gold"):
+        if (
+            not isinstance(payload, dict)
+            or payload.get("kind") != "check"
+            or not payload.get("gold")
+        ):
             continue
         rows.append((parse_task(payload, line=n, default_id=f"{path.stem}-{n}"), payload["gold"]))
     with tempfile.TemporaryDirectory() as tmp:
         store = Store(db or Path(tmp) / "bench.db")
         run_ids = [store.submit(task) for task, _ in rows]
         Worker(store).drain()
-        outcomes = [_outcome(store, rid, gold) for rid, (_, gold) in zip(run_ids, rows, strict=True)]
+        outcomes = [
+            _outcome(store, rid, gold) for rid, (_, gold) in zip(run_ids, rows, strict=True)
+        ]
         store.close()
     report = score_tasks(outcomes)
     if as_json:
         typer.echo(json.dumps(report))
         return
     cl, rl = report["claim_level"], report["response_level"]
-    typer.echo(f"check tasks: {report['tasks']}; run status: " + ", ".join(f"{k} {v}" for k, v in sorted(report["status_counts"].items())))
-    typer.echo(f"claim level: balanced accuracy {_pct(cl['balanced_accuracy'])} % over {cl['n']} gold claims ({cl['matched']} matched to a baton claim)")
+    typer.echo(
+        f"check tasks: {report['tasks']}; run status: "
+        + ", ".join(f"{k} {v}" for k, v in sorted(report["status_counts"].items()))
+    )
+    typer.echo(
+        f"claim level: balanced accuracy {_pct(cl['balanced_accuracy'])} % over {cl['n']} gold claims ({cl['matched']} matched to a baton claim)"
+    )
     typer.echo(
         f"response level (hallucinated = positive): precision {_pct(rl['precision'])} %, recall {_pct(rl['recall'])} %, "
         f"F1 {_pct(rl['f1'])} %, balanced accuracy {_pct(rl['balanced_accuracy'])} %"

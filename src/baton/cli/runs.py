@@ -12,11 +12,25 @@ import typer
 from baton.cli import app
 from baton.settings import Settings
 
-DbOpt = Annotated[str | None, typer.Option("--db", help="SQLite database (default: $BATON_DB, else ./baton.db).")]
+DbOpt = Annotated[
+    str | None, typer.Option("--db", help="SQLite database (default: $BATON_DB, else ./baton.db).")
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object per line.")]
-HopsOpt = Annotated[int | None, typer.Option("--max-hops", min=1, help="Hop ceiling for these tasks (default 8).")]
+HopsOpt = Annotated[
+    int | None, typer.Option("--max-hops", min=1, help="Hop ceiling for these tasks (default 8).")
+]
 
-RUN_FIELDS = ("run_id", "task_id", "status", "reason", "hops", "claims", "supported", "unsupported", "contradicted")
+RUN_FIELDS = (
+    "run_id",
+    "task_id",
+    "status",
+    "reason",
+    "hops",
+    "claims",
+    "supported",
+    "unsupported",
+    "contradicted",
+)
 
 
 def _store(db: str | None):
@@ -73,12 +87,17 @@ def run(path: Path, db: DbOpt = None, max_hops: HopsOpt = None, as_json: JsonOpt
     while worker.run_once() is not None:
         done += 1
         if not as_json:
-            typer.echo(f"[{done}] worked a run; {sum(1 for r in run_ids if store.run(r)['status'] in ('queued', 'running'))} of {total} still to go", err=True)
+            typer.echo(
+                f"[{done}] worked a run; {sum(1 for r in run_ids if store.run(r)['status'] in ('queued', 'running'))} of {total} still to go",
+                err=True,
+            )
     _print_runs([store.run(r) for r in run_ids], as_json)
 
 
 @app.command()
-def submit(path: Path, db: DbOpt = None, max_hops: HopsOpt = None, as_json: JsonOpt = False) -> None:
+def submit(
+    path: Path, db: DbOpt = None, max_hops: HopsOpt = None, as_json: JsonOpt = False
+) -> None:
     """Enqueue each task of PATH; a worker (`baton worker`) runs them."""
     from baton.taskfile import load_tasks
 
@@ -91,8 +110,15 @@ def submit(path: Path, db: DbOpt = None, max_hops: HopsOpt = None, as_json: Json
 @app.command()
 def worker(
     db: DbOpt = None,
-    once: Annotated[bool, typer.Option("--once", help="Work until nothing is claimable, then exit.")] = False,
-    lease_seconds: Annotated[float | None, typer.Option("--lease-seconds", min=0.1, help="Lease length (default $BATON_LEASE_SECONDS or 60).")] = None,
+    once: Annotated[
+        bool, typer.Option("--once", help="Work until nothing is claimable, then exit.")
+    ] = False,
+    lease_seconds: Annotated[
+        float | None,
+        typer.Option(
+            "--lease-seconds", min=0.1, help="Lease length (default $BATON_LEASE_SECONDS or 60)."
+        ),
+    ] = None,
 ) -> None:
     """Claim queued runs and resume requests, run them, record events. Ctrl-C stops."""
     from baton.worker import Worker
@@ -113,7 +139,9 @@ def worker(
 @app.command("runs")
 def runs_cmd(
     db: DbOpt = None,
-    status: Annotated[str | None, typer.Option("--status", help="Only runs with this status.")] = None,
+    status: Annotated[
+        str | None, typer.Option("--status", help="Only runs with this status.")
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """List runs, oldest first."""
@@ -124,7 +152,13 @@ def runs_cmd(
 def queue(db: DbOpt = None, as_json: JsonOpt = False) -> None:
     """List pending review items, oldest first."""
     items = [
-        {"item_id": i["item_id"], "run_id": i["run_id"], "reason": i["reason"], "hop": i["hop"], "created_at": i["created_at"]}
+        {
+            "item_id": i["item_id"],
+            "run_id": i["run_id"],
+            "reason": i["reason"],
+            "hop": i["hop"],
+            "created_at": i["created_at"],
+        }
         for i in _store(db).queue()
     ]
     if as_json:
@@ -139,12 +173,27 @@ def queue(db: DbOpt = None, as_json: JsonOpt = False) -> None:
 @app.command()
 def decide(
     item_id: str,
-    reviewer: Annotated[str, typer.Option("--reviewer", help="Who decides (recorded with the decision).")],
+    reviewer: Annotated[
+        str, typer.Option("--reviewer", help="Who decides (recorded with the decision).")
+    ],
     approve: Annotated[bool, typer.Option("--approve", help="Finish with what exists.")] = False,
-    reject: Annotated[bool, typer.Option("--reject", help="End the run as rejected (give the reason in --note).")] = False,
-    extend: Annotated[int | None, typer.Option("--extend", min=1, help="Raise the hop ceiling by N and carry on.")] = None,
-    send_back: Annotated[str | None, typer.Option("--send-back", help="Hand the work to NODE with --note as instructions.")] = None,
-    edit: Annotated[Path | None, typer.Option("--edit", help='JSON file of edits: {"claims": [{"claim_id", "text" | "drop"}], "instructions"}.')] = None,
+    reject: Annotated[
+        bool, typer.Option("--reject", help="End the run as rejected (give the reason in --note).")
+    ] = False,
+    extend: Annotated[
+        int | None, typer.Option("--extend", min=1, help="Raise the hop ceiling by N and carry on.")
+    ] = None,
+    send_back: Annotated[
+        str | None,
+        typer.Option("--send-back", help="Hand the work to NODE with --note as instructions."),
+    ] = None,
+    edit: Annotated[
+        Path | None,
+        typer.Option(
+            "--edit",
+            help='JSON file of edits: {"claims": [{"claim_id", "text" | "drop"}], "instructions"}.',
+        ),
+    ] = None,
     note: Annotated[str, typer.Option("--note", help="Reason or instructions.")] = "",
     db: DbOpt = None,
     as_json: JsonOpt = False,
@@ -155,9 +204,22 @@ def decide(
     from baton.contracts import Decision, Edits
     from baton.errors import TaskInputError
 
-    chosen = [name for name, on in (("approve", approve), ("reject", reject), ("extend", extend is not None), ("send_back", send_back is not None), ("edit", edit is not None)) if on]
+    chosen = [
+        name
+        for name, on in (
+            ("approve", approve),
+            ("reject", reject),
+            ("extend", extend is not None),
+            ("send_back", send_back is not None),
+            ("edit", edit is not None),
+        )
+        if on
+    ]
     if len(chosen) != 1:
-        raise TaskInputError("give exactly one of --approve, --reject, --extend N, --send-back NODE, --edit FILE", field="action")
+        raise TaskInputError(
+            "give exactly one of --approve, --reject, --extend N, --send-back NODE, --edit FILE",
+            field="action",
+        )
     action = chosen[0]
     edits = None
     if edit is not None:
@@ -166,15 +228,37 @@ def decide(
         except (OSError, UnicodeDecodeError) as exc:
             raise TaskInputError(f"cannot read {edit}: {exc}", field="edit") from None
         except ValidationError as exc:
-            raise TaskInputError(f"invalid edits in {edit}: {exc.errors()[0]['msg']}", field="edit") from None
+            raise TaskInputError(
+                f"invalid edits in {edit}: {exc.errors()[0]['msg']}", field="edit"
+            ) from None
     try:
-        decision = Decision(action=action, reviewer=reviewer, note=note, edits=edits, target=send_back, extra_hops=extend)
+        decision = Decision(
+            action=action,
+            reviewer=reviewer,
+            note=note,
+            edits=edits,
+            target=send_back,
+            extra_hops=extend,
+        )
     except ValidationError as exc:
         err = exc.errors()[0]
-        raise TaskInputError(err["msg"].removeprefix("Value error, "), field=".".join(map(str, err["loc"])) or "decision") from None
+        raise TaskInputError(
+            err["msg"].removeprefix("Value error, "),
+            field=".".join(map(str, err["loc"])) or "decision",
+        ) from None
     item = _store(db).decide(item_id, decision)
-    out = {"item_id": item["id"], "run_id": item["run_id"], "action": item["action"], "reviewer": item["decided_by"], "decided_at": item["decided_at"]}
-    typer.echo(json.dumps(out) if as_json else f"{action} recorded for item {item_id} (run {item['run_id']}); a worker resumes the run")
+    out = {
+        "item_id": item["id"],
+        "run_id": item["run_id"],
+        "action": item["action"],
+        "reviewer": item["decided_by"],
+        "decided_at": item["decided_at"],
+    }
+    typer.echo(
+        json.dumps(out)
+        if as_json
+        else f"{action} recorded for item {item_id} (run {item['run_id']}); a worker resumes the run"
+    )
 
 
 def run_details(store, run_id: str) -> dict[str, Any]:
@@ -193,7 +277,19 @@ def run_details(store, run_id: str) -> dict[str, Any]:
             "error": row["error"],
             "report": report or None,
             "review_items": [
-                {k: i[k] for k in ("id", "reason", "hop", "status", "created_at", "decided_by", "decided_at", "action")}
+                {
+                    k: i[k]
+                    for k in (
+                        "id",
+                        "reason",
+                        "hop",
+                        "status",
+                        "created_at",
+                        "decided_by",
+                        "decided_at",
+                        "action",
+                    )
+                }
                 for i in store.items(run_id)
             ],
             "decisions": [d["decision"] for d in store.decisions(run_id)],
@@ -211,9 +307,14 @@ def show(run_id: str, db: DbOpt = None, as_json: JsonOpt = False) -> None:
         typer.echo(json.dumps(d))
         return
     w = typer.echo
-    w(f"run {d['run_id']}  task {d['task_id']}  {d['kind']}  status {d['status']}" + (f" ({d['reason']})" if d["reason"] else ""))
+    w(
+        f"run {d['run_id']}  task {d['task_id']}  {d['kind']}  status {d['status']}"
+        + (f" ({d['reason']})" if d["reason"] else "")
+    )
     w(f"question: {d['question']}")
-    w(f"hops: {d['hops']} of {d['max_hops']}   claims: {d['claims']} ({d['supported']} supported, {d['unsupported']} unsupported, {d['contradicted']} contradicted)")
+    w(
+        f"hops: {d['hops']} of {d['max_hops']}   claims: {d['claims']} ({d['supported']} supported, {d['unsupported']} unsupported, {d['contradicted']} contradicted)"
+    )
     if d["error"]:
         w(f"error: {d['error']}")
     report = d["report"]
@@ -226,17 +327,30 @@ def show(run_id: str, db: DbOpt = None, as_json: JsonOpt = False) -> None:
             badge = f"{v['label']} {v['confidence']:.2f}" if v else "unverified"
             w(f"  {c['id']} [{badge}] {c['text']}")
             for ev in (v["evidence"] if v else [])[:2]:
-                w(f"      evidence {ev['source_id']}[{ev['start']}:{ev['end']}]: {ev['text'][:160]}")
+                w(
+                    f"      evidence {ev['source_id']}[{ev['start']}:{ev['end']}]: {ev['text'][:160]}"
+                )
         if report["caveats"]:
             w("\ncaveats:")
             for c in report["caveats"]:
                 w(f"  - {c}")
     for i in d["review_items"]:
-        w(f"\nreview item {i['id']}: {i['reason']} at hop {i['hop']}, {i['status']}" + (f", {i['action']} by {i['decided_by']} at {i['decided_at']}" if i["decided_by"] else ""))
+        w(
+            f"\nreview item {i['id']}: {i['reason']} at hop {i['hop']}, {i['status']}"
+            + (
+                f", {i['action']} by {i['decided_by']} at {i['decided_at']}"
+                if i["decided_by"]
+                else ""
+            )
+        )
 
 
 @app.command()
-def graph(fmt: Annotated[str, typer.Option("--format", help="mermaid (default) or json (the transition table).")] = "mermaid") -> None:
+def graph(
+    fmt: Annotated[
+        str, typer.Option("--format", help="mermaid (default) or json (the transition table).")
+    ] = "mermaid",
+) -> None:
     """Draw the default graph from its transition table, offline."""
     from baton.graph import DEFAULT_TABLE, draw_mermaid
 

@@ -34,7 +34,9 @@ from baton.text import PassageIndex
 
 CANDIDATES = 24
 """Passages BM25 proposes to the research model."""
-_REFUSAL = re.compile(r"^\s*(i'?m sorry|i am sorry|i can(?:no|')t|i cannot|i won'?t|i am unable|i'm unable)", re.I)
+_REFUSAL = re.compile(
+    r"^\s*(i'?m sorry|i am sorry|i can(?:no|')t|i cannot|i won'?t|i am unable|i'm unable)", re.I
+)
 
 
 class SupervisorRoute(BaseModel):
@@ -47,13 +49,19 @@ class SupervisorRoute(BaseModel):
 class ResearchPicks(BaseModel):
     """The relevant candidate passages, best first."""
 
-    passages: list[int] = Field(description="Numbers of the relevant passages (1-based), best first.")
+    passages: list[int] = Field(
+        description="Numbers of the relevant passages (1-based), best first."
+    )
 
 
 class ClaimDraft(BaseModel):
     text: str = Field(min_length=1, description="One short, checkable factual statement.")
-    passages: list[int] = Field(default_factory=list, description="Numbers of the passages that support it.")
-    id: str | None = Field(None, description="The id of an earlier claim kept unchanged; omit for a new claim.")
+    passages: list[int] = Field(
+        default_factory=list, description="Numbers of the passages that support it."
+    )
+    id: str | None = Field(
+        None, description="The id of an earlier claim kept unchanged; omit for a new claim."
+    )
 
 
 class AnalyzeClaims(BaseModel):
@@ -92,7 +100,9 @@ class LLMEngine:
         """Build on ``baton.models.chat_model(settings)``. Raises ``ConfigError`` when unusable."""
         from baton.models import chat_model
 
-        return cls(chat_model(settings), method=getattr(settings, "structured_output", "function_calling"))
+        return cls(
+            chat_model(settings), method=getattr(settings, "structured_output", "function_calling")
+        )
 
     @property
     def model_name(self) -> str:
@@ -126,27 +136,46 @@ class LLMEngine:
         refusal = (raw.additional_kwargs or {}).get("refusal") if raw is not None else None
         text = raw.content if raw is not None and isinstance(raw.content, str) else ""
         if refusal or (parsed is None and text and _REFUSAL.match(text)):
-            raise fault("rejected", "refusal", f"the model refused: {refusal or text}").step_failed()
+            raise fault(
+                "rejected", "refusal", f"the model refused: {refusal or text}"
+            ).step_failed()
         if parsed is None:
             err = out.get("parsing_error") if isinstance(out, dict) else None
             if raw is not None and not raw.tool_calls and not text.strip():
-                raise fault("invalid_output", "missing_output", f"the model returned no {schema.__name__}").step_failed()
+                raise fault(
+                    "invalid_output", "missing_output", f"the model returned no {schema.__name__}"
+                ).step_failed()
             if err is None and raw is not None and not raw.tool_calls:
-                raise fault("invalid_output", "missing_output", f"the model answered in text instead of a {schema.__name__}: {text[:200]}").step_failed()
-            raise fault("invalid_output", "invalid_output", f"{schema.__name__} did not validate: {err}").step_failed()
+                raise fault(
+                    "invalid_output",
+                    "missing_output",
+                    f"the model answered in text instead of a {schema.__name__}: {text[:200]}",
+                ).step_failed()
+            raise fault(
+                "invalid_output", "invalid_output", f"{schema.__name__} did not validate: {err}"
+            ).step_failed()
         if not isinstance(parsed, schema):
             try:
                 parsed = schema.model_validate(parsed)
             except Exception as exc:  # noqa: BLE001
-                raise fault("invalid_output", "invalid_output", f"{schema.__name__} did not validate: {exc}").step_failed() from exc
+                raise fault(
+                    "invalid_output", "invalid_output", f"{schema.__name__} did not validate: {exc}"
+                ).step_failed() from exc
         return parsed
 
     # -- roles ----------------------------------------------------------------------------
 
     def route(self, task: Task, view: SupervisorView) -> Route:
-        user = prompts.task_header(task, None) + "\n\n" + prompts.supervise_message(view.model_dump(mode="json"))
+        user = (
+            prompts.task_header(task, None)
+            + "\n\n"
+            + prompts.supervise_message(view.model_dump(mode="json"))
+        )
         out = self.call(SupervisorRoute, prompts.SUPERVISE, user)
-        return Route(next=out.next.strip(), reason=f"model: {' '.join(out.reason.split())[:160]}" if out.reason else "model")
+        return Route(
+            next=out.next.strip(),
+            reason=f"model: {' '.join(out.reason.split())[:160]}" if out.reason else "model",
+        )
 
     def _candidates(self, task: Task) -> list[Evidence]:
         query = task.question if task.kind == "answer" else f"{task.question}\n{task.draft or ''}"
@@ -156,24 +185,44 @@ class LLMEngine:
         candidates = self._candidates(task)
         if not candidates:
             return []
-        user = prompts.task_header(task, handoff) + "\n\nCANDIDATE PASSAGES:\n" + prompts.passages_block(candidates)
+        user = (
+            prompts.task_header(task, handoff)
+            + "\n\nCANDIDATE PASSAGES:\n"
+            + prompts.passages_block(candidates)
+        )
         out = self.call(ResearchPicks, prompts.RESEARCH, user)
         bad = [n for n in out.passages if not 1 <= n <= len(candidates)]
         if bad:
-            raise fault("invalid_output", "invalid_output", f"passage numbers {bad} are not in the list 1..{len(candidates)}").step_failed()
+            raise fault(
+                "invalid_output",
+                "invalid_output",
+                f"passage numbers {bad} are not in the list 1..{len(candidates)}",
+            ).step_failed()
         picked = list(dict.fromkeys(out.passages))
         if not picked:
-            raise fault("invalid_output", "missing_output", "the model picked no passage").step_failed()
+            raise fault(
+                "invalid_output", "missing_output", "the model picked no passage"
+            ).step_failed()
         return [candidates[n - 1] for n in picked]
 
-    def analyze(self, task: Task, handoff: Handoff, passages: list[Evidence], previous: list[Claim], verdicts: list[Verdict]) -> list[Claim]:
+    def analyze(
+        self,
+        task: Task,
+        handoff: Handoff,
+        passages: list[Evidence],
+        previous: list[Claim],
+        verdicts: list[Verdict],
+    ) -> list[Claim]:
         passages = passages or self._candidates(task)
         parts = [prompts.task_header(task, handoff)]
         if task.kind == "check":
             parts.append(prompts.draft_block(task.draft or ""))
         parts.append("PASSAGES:\n" + (prompts.passages_block(passages) or "(none)"))
         if previous:
-            parts.append("EARLIER CLAIMS AND THE VERIFIER'S VERDICTS:\n" + prompts.claims_block(previous, verdicts))
+            parts.append(
+                "EARLIER CLAIMS AND THE VERIFIER'S VERDICTS:\n"
+                + prompts.claims_block(previous, verdicts)
+            )
         system = prompts.ANALYZE_CHECK if task.kind == "check" else prompts.ANALYZE_ANSWER
         out = self.call(AnalyzeClaims, system, "\n\n".join(parts))
         if not out.claims:
@@ -185,31 +234,58 @@ class LLMEngine:
         for i, d in enumerate(out.claims, start=1):
             bad = [n for n in d.passages if not 1 <= n <= len(passages)]
             if bad:
-                raise fault("invalid_output", "invalid_output", f"claim {i} cites passage numbers {bad} not in 1..{len(passages)}").step_failed()
+                raise fault(
+                    "invalid_output",
+                    "invalid_output",
+                    f"claim {i} cites passage numbers {bad} not in 1..{len(passages)}",
+                ).step_failed()
             old = by_id.get(d.id or "")
-            if old is not None and old.text == d.text.strip() and all(c.id != old.id for c in claims):
+            if (
+                old is not None
+                and old.text == d.text.strip()
+                and all(c.id != old.id for c in claims)
+            ):
                 claims.append(old)
                 continue
             cites = [passages[n - 1] for n in dict.fromkeys(d.passages)]
-            claims.append(Claim(id=f"c{next_n}", text=d.text.strip(), citations=cites, author=author))
+            claims.append(
+                Claim(id=f"c{next_n}", text=d.text.strip(), citations=cites, author=author)
+            )
             next_n += 1
         if task.constraints.max_claims and task.kind == "answer":
             claims = claims[: task.constraints.max_claims]
         return claims
 
-    def write(self, task: Task, handoff: Handoff, claims: list[Claim], verdicts: list[Verdict]) -> str:
+    def write(
+        self, task: Task, handoff: Handoff, claims: list[Claim], verdicts: list[Verdict]
+    ) -> str:
         by_id = {v.claim_id: v for v in verdicts}
-        supported = [c for c in claims if by_id.get(c.id) is not None and by_id[c.id].label == "supported"]
+        supported = [
+            c for c in claims if by_id.get(c.id) is not None and by_id[c.id].label == "supported"
+        ]
         shown = supported if task.kind == "answer" else claims
         user = (
             prompts.task_header(task, handoff)
             + f"\n\nSOURCE IDS: {[s.id for s in task.sources]}\n\nCLAIMS:\n"
-            + (prompts.claims_block(shown, verdicts) or "(no supported claim: say that the sources do not establish an answer)")
+            + (
+                prompts.claims_block(shown, verdicts)
+                or "(no supported claim: say that the sources do not establish an answer)"
+            )
         )
         out = self.call(WriteAnswer, prompts.WRITE, user)
         known = {s.id for s in task.sources}
         cited = set(re.findall(r"\[([^\[\]]{1,200})\]", out.answer))
-        unknown = sorted(c for c in cited if c not in known and not c.isdigit() and c not in {"supported", "unsupported", "contradicted", "unverified"})
+        unknown = sorted(
+            c
+            for c in cited
+            if c not in known
+            and not c.isdigit()
+            and c not in {"supported", "unsupported", "contradicted", "unverified"}
+        )
         if unknown:
-            raise fault("invalid_output", "invalid_output", f"the answer cites unknown sources {unknown[:5]}").step_failed()
+            raise fault(
+                "invalid_output",
+                "invalid_output",
+                f"the answer cites unknown sources {unknown[:5]}",
+            ).step_failed()
         return out.answer

@@ -59,14 +59,18 @@ class OfflineEngine:
             if not tokens(text):
                 continue
             cites = index.search(text, k=2)
-            claims.append(Claim(id=f"c{len(claims) + 1}", text=text, citations=cites, author="draft"))
+            claims.append(
+                Claim(id=f"c{len(claims) + 1}", text=text, citations=cites, author="draft")
+            )
         return claims
 
     def _answer_claims(
         self, task: Task, passages: list[Evidence], previous: list[Claim], verdicts: list[Verdict]
     ) -> list[Claim]:
         by_id = {v.claim_id: v for v in verdicts}
-        keep = [c for c in previous if by_id.get(c.id) is not None and by_id[c.id].label == "supported"]
+        keep = [
+            c for c in previous if by_id.get(c.id) is not None and by_id[c.id].label == "supported"
+        ]
         refused = {c.text for c in previous if c not in keep}
         limit = task.constraints.max_claims or DEFAULT_ANSWER_CLAIMS
         used = {c.text for c in keep}
@@ -76,24 +80,32 @@ class OfflineEngine:
         for p in passages:
             if len(out) >= limit:
                 break
-            if p.text in used or p.text in refused or not (MIN_WORDS <= _words(p.text) <= MAX_WORDS):
+            if (
+                p.text in used
+                or p.text in refused
+                or not (MIN_WORDS <= _words(p.text) <= MAX_WORDS)
+            ):
                 continue
             toks = set(tokens(p.text))
             if any(len(toks & s) >= 0.8 * max(1, len(toks)) for s in seen_tokens):
                 continue  # near-duplicate of a sentence already in the answer
-            out.append(Claim(id=f"c{next_id}", text=p.text.strip(), citations=[p], author="analyze"))
+            out.append(
+                Claim(id=f"c{next_id}", text=p.text.strip(), citations=[p], author="analyze")
+            )
             next_id += 1
             used.add(p.text)
             seen_tokens.append(toks)
         return out
 
-    def write(self, task: Task, handoff: Handoff, claims: list[Claim], verdicts: list[Verdict]) -> str:
+    def write(
+        self, task: Task, handoff: Handoff, claims: list[Claim], verdicts: list[Verdict]
+    ) -> str:
         return compose_answer(task, claims, verdicts)
 
 
 def _cite(claim: Claim, verdict: Verdict | None) -> str:
     ids: list[str] = []
-    for ev in (verdict.evidence if verdict and verdict.evidence else claim.citations):
+    for ev in verdict.evidence if verdict and verdict.evidence else claim.citations:
         if ev.source_id not in ids:
             ids.append(ev.source_id)
     return "".join(f"[{i}]" for i in ids[:3])

@@ -40,19 +40,22 @@ ANALYZE_ANSWER = (
     "You are the analyst. Make short, checkable factual claims that answer the question, each "
     "citing the numbered passages that support it, by calling the AnalyzeClaims tool. Every "
     "claim must be stated by its cited passages; do not add outside knowledge. Keep a claim "
-    "the verifier supported by repeating its id and text unchanged; rewrite or drop refused ones.\n" + DATA_RULE
+    "the verifier supported by repeating its id and text unchanged; rewrite or drop refused ones.\n"
+    + DATA_RULE
 )
 
 ANALYZE_CHECK = (
     "You are the analyst of a fact-check. Split the draft into its individual factual claims, "
     "in order, keeping the draft's wording, and cite for each the numbered passages most likely "
-    "to confirm or refute it, by calling the AnalyzeClaims tool. Do not judge the claims.\n" + DATA_RULE
+    "to confirm or refute it, by calling the AnalyzeClaims tool. Do not judge the claims.\n"
+    + DATA_RULE
 )
 
 WRITE = (
     "You are the writer. Compose the answer to the question using ONLY the supported claims "
     "listed, each followed by its citations in square brackets, e.g. [s1]. Cite only the source "
-    "ids given. Respect the word limit when there is one. Reply by calling the WriteAnswer tool.\n" + DATA_RULE
+    "ids given. Respect the word limit when there is one. Reply by calling the WriteAnswer tool.\n"
+    + DATA_RULE
 )
 
 JUDGE = (
@@ -62,7 +65,14 @@ JUDGE = (
 """Prompt for an optional LLM judge built on this engine's model conventions (the verifier's
 own judge lives in ``baton.verifiers.judge``)."""
 
-ROLES = {"supervise": SUPERVISE, "research": RESEARCH, "analyze": ANALYZE_ANSWER, "analyze_check": ANALYZE_CHECK, "write": WRITE, "judge": JUDGE}
+ROLES = {
+    "supervise": SUPERVISE,
+    "research": RESEARCH,
+    "analyze": ANALYZE_ANSWER,
+    "analyze_check": ANALYZE_CHECK,
+    "write": WRITE,
+    "judge": JUDGE,
+}
 """System prompt per role."""
 
 
@@ -107,7 +117,9 @@ def task_header(task: Task, handoff: Handoff | None) -> str:
 def feedback_block(errors: Sequence[str]) -> str:
     if not errors:
         return ""
-    return "\n\nYOUR PREVIOUS ATTEMPT WAS REFUSED; fix this:\n" + "\n".join(f"- {e}" for e in errors)
+    return "\n\nYOUR PREVIOUS ATTEMPT WAS REFUSED; fix this:\n" + "\n".join(
+        f"- {e}" for e in errors
+    )
 
 
 def supervise_message(view_json: dict) -> str:

@@ -55,7 +55,9 @@ def build_graph(
     builder = StateGraph(RunState)
     for name in sorted(checked):
         ctx = NodeContext(name, checked, engine, verifier)
-        builder.add_node(name, guard(impl[name], ctx), destinations=tuple(sorted(checked[name])) or (END,))
+        builder.add_node(
+            name, guard(impl[name], ctx), destinations=tuple(sorted(checked[name])) or (END,)
+        )
     builder.add_edge(START, START_NODE)
     compiled = builder.compile(checkpointer=checkpointer, name="baton")
     compiled.transition_table = checked  # type: ignore[attr-defined]

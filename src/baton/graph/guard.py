@@ -89,11 +89,23 @@ def _turn(fn: NodeFn, state: RunState, ctx: NodeContext, meter: Meter, policy: P
         now = time.monotonic()
         if now - started >= turn_s:
             future.cancel()
-            raise fault("timeout", "timeout", f"{ctx.name} turn took longer than agent_turn_timeout_s={turn_s:g}").step_failed()
+            raise fault(
+                "timeout",
+                "timeout",
+                f"{ctx.name} turn took longer than agent_turn_timeout_s={turn_s:g}",
+            ).step_failed()
         if meter.active and now - meter.last_activity >= idle_s:
             future.cancel()
-            raise fault("timeout", "timeout", f"{ctx.name} was idle longer than idle_timeout_s={idle_s:g} (no model reply)").step_failed()
-        wake = min(started + turn_s, meter.last_activity + idle_s) if meter.active else started + turn_s
+            raise fault(
+                "timeout",
+                "timeout",
+                f"{ctx.name} was idle longer than idle_timeout_s={idle_s:g} (no model reply)",
+            ).step_failed()
+        wake = (
+            min(started + turn_s, meter.last_activity + idle_s)
+            if meter.active
+            else started + turn_s
+        )
         try:
             return future.result(timeout=max(0.001, min(wake - now, 0.25)))
         except FutureTimeout:
@@ -126,10 +138,20 @@ def guard(fn: NodeFn, ctx: NodeContext) -> Callable[[RunState], Command]:
     def fail(state: RunState, kind: str, detail: str, retryable: bool | None = None) -> Command:
         if retryable is None:
             retryable = kind not in ("transition", "rejected")
-        failure = Failure(node=ctx.name, kind=kind, detail=detail, hop=int(state.get("hops", 0)), retryable=retryable)
+        failure = Failure(
+            node=ctx.name,
+            kind=kind,
+            detail=detail,
+            hop=int(state.get("hops", 0)),
+            retryable=retryable,
+        )
         return Command(
             goto=failure_target(ctx.table, ctx.name),
-            update={"failures": [failure], "pending_failure": failure, "trace": [f"{ctx.name}: {kind}: {detail}"]},
+            update={
+                "failures": [failure],
+                "pending_failure": failure,
+                "trace": [f"{ctx.name}: {kind}: {detail}"],
+            },
         )
 
     timed = ctx.name != REVIEW_NODE  # the human gate is never on the clock
@@ -158,7 +180,11 @@ def guard(fn: NodeFn, ctx: NodeContext) -> Callable[[RunState], Command]:
         elif isinstance(result, dict) or result is None:
             update, targets = result or {}, []
         else:
-            return fail(state, "invalid_output", f"node returned {type(result).__name__}, expected Command or dict")
+            return fail(
+                state,
+                "invalid_output",
+                f"node returned {type(result).__name__}, expected Command or dict",
+            )
 
         if is_end:
             if targets:
@@ -167,10 +193,16 @@ def guard(fn: NodeFn, ctx: NodeContext) -> Callable[[RunState], Command]:
             return Command(goto=END, update=update)
         if not targets:
             if len(allowed) != 1:
-                return fail(state, "transition", f"{ctx.name} gave no goto and has {len(allowed)} possible transitions")
+                return fail(
+                    state,
+                    "transition",
+                    f"{ctx.name} gave no goto and has {len(allowed)} possible transitions",
+                )
             targets = list(allowed)
         if len(targets) != 1:
-            return fail(state, "transition", f"{ctx.name} tried to go to several nodes at once: {targets}")
+            return fail(
+                state, "transition", f"{ctx.name} tried to go to several nodes at once: {targets}"
+            )
         target = targets[0]
         if target not in allowed:
             return fail(state, "transition", str(TransitionError(ctx.name, target, allowed)))

@@ -51,11 +51,15 @@ class RunState(TypedDict, total=False):
     done: dict[str, int]  # completed turns per specialist
     trace: Annotated[list[str], operator.add]
     tokens: int  # tokens charged to the task so far (prompt + completion, from usage metadata)
-    token_allowance: int  # tokens allowed before the next budget review (a review grants one more budget)
+    token_allowance: (
+        int  # tokens allowed before the next budget review (a review grants one more budget)
+    )
     elapsed_s: float  # wall-clock seconds spent in node turns (reviews excluded)
     time_allowance: float  # elapsed seconds allowed before the next pipeline-timeout review
     error_registry: dict[str, list[str]]  # failure signature -> nodes that met it (circuit breaker)
-    bounds: Annotated[list[str], operator.add]  # every policy bound hit (token alert, budget, breaker, timeouts)
+    bounds: Annotated[
+        list[str], operator.add
+    ]  # every policy bound hit (token alert, budget, breaker, timeouts)
     outcome: str | None  # "finished" or "rejected", written by finish
     report: Report | None
 

@@ -68,17 +68,23 @@ def validate_table(table: Mapping[str, Iterable[str]], nodes: Iterable[str] | No
             raise GraphValidationError(f"the table has no {required!r} node", node=required)
     for node, targets in norm.items():
         if node not in known:
-            raise GraphValidationError(f"node {node!r} is in the table but has no implementation", node=node)
+            raise GraphValidationError(
+                f"node {node!r} is in the table but has no implementation", node=node
+            )
         for t in sorted(targets):
             if t not in norm:
                 raise GraphValidationError(f"{node!r} -> {t!r}: unknown node {t!r}", node=t)
     if norm[END_NODE]:
-        raise GraphValidationError(f"{END_NODE!r} must not transition anywhere (it ends the run)", node=END_NODE)
+        raise GraphValidationError(
+            f"{END_NODE!r} must not transition anywhere (it ends the run)", node=END_NODE
+        )
 
     reachable = _reach(norm, START_NODE)
     for node in sorted(norm):
         if node not in reachable:
-            raise GraphValidationError(f"node {node!r} is unreachable from {START_NODE!r}", node=node)
+            raise GraphValidationError(
+                f"node {node!r} is unreachable from {START_NODE!r}", node=node
+            )
 
     reverse: Table = {n: set() for n in norm}
     for node, targets in norm.items():

@@ -27,5 +27,7 @@ def evidence_problems(task: Task, ev: Evidence) -> list[str]:
     except KeyError:
         return [f"cites unknown source {ev.source_id!r}"]
     if ev.end > len(src.text) or src.text[ev.start : ev.end] != ev.text:
-        return [f"citation [{ev.start}:{ev.end}] does not match the text of source {ev.source_id!r}"]
+        return [
+            f"citation [{ev.start}:{ev.end}] does not match the text of source {ev.source_id!r}"
+        ]
     return []

@@ -24,9 +24,13 @@ def analyze(state: RunState, ctx: NodeContext) -> Command:
     ``Failure`` (``invalid_output``)."""
     task = task_of(state)
     previous = claims_of(state)
-    claims = ctx.engine.analyze(task, handoff_of(state), passages_of(state), previous, verdicts_of(state))
+    claims = ctx.engine.analyze(
+        task, handoff_of(state), passages_of(state), previous, verdicts_of(state)
+    )
     if not claims:
-        raise StepFailed("invalid_output", "no claim could be made from the sources", retryable=False)
+        raise StepFailed(
+            "invalid_output", "no claim could be made from the sources", retryable=False
+        )
     ids = [c.id for c in claims]
     if len(set(ids)) != len(ids):
         raise StepFailed("invalid_output", f"duplicate claim ids: {ids}", retryable=True)
@@ -36,7 +40,9 @@ def analyze(state: RunState, ctx: NodeContext) -> Command:
     if task.kind == "answer" and task.constraints.require_citations:
         uncited = [c.id for c in claims if not c.citations]
         if uncited:
-            raise StepFailed("invalid_output", f"claims without citations: {uncited}", retryable=True)
+            raise StepFailed(
+                "invalid_output", f"claims without citations: {uncited}", retryable=True
+            )
     before = {c.id: c.text for c in previous}
     unchanged = {c.id for c in claims if before.get(c.id) == c.text}
     verdicts = [v for v in verdicts_of(state) if v.claim_id in unchanged]

@@ -37,8 +37,17 @@ def finish(state: RunState, ctx: NodeContext) -> dict:
     for f in failures_of(state):
         caveats.append(f"{f.node} failed ({f.kind}) at hop {f.hop}: {f.detail[:200]}")
     for d in decisions_of(state):
-        caveats.append(f"reviewer {d.reviewer} chose {d.action}" + (f": {d.note}" if d.note else ""))
+        caveats.append(
+            f"reviewer {d.reviewer} chose {d.action}" + (f": {d.note}" if d.note else "")
+        )
     if not answer:
         caveats.append("no claim was supported: there is no answer")
-    report = Report(task_id=task.id, kind=task.kind, answer=answer, claims=claims, verdicts=verdicts, caveats=caveats)
+    report = Report(
+        task_id=task.id,
+        kind=task.kind,
+        answer=answer,
+        claims=claims,
+        verdicts=verdicts,
+        caveats=caveats,
+    )
     return {"report": report, "outcome": outcome, "trace": [f"finish: {outcome}"]}

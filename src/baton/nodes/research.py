@@ -19,7 +19,9 @@ def research(state: RunState, ctx: NodeContext) -> Command:
     if bad:
         raise StepFailed("invalid_output", "; ".join(bad[:3]), retryable=True)
     if not passages:
-        raise StepFailed("invalid_output", "no source passage matches the question", retryable=False)
+        raise StepFailed(
+            "invalid_output", "no source passage matches the question", retryable=False
+        )
     return Command(
         goto="supervise",
         update={

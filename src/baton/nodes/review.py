@@ -38,7 +38,9 @@ def review_request(state: RunState, ctx: NodeContext) -> ReviewRequest:
         verdicts=verdicts_of(state),
         failures=failures_of(state),
         trace=list(state.get("trace") or [])[-50:],
-        allowed_targets=sorted(t for t in ctx.table.get(START_NODE, ()) if t not in (REVIEW_NODE, END_NODE)),
+        allowed_targets=sorted(
+            t for t in ctx.table.get(START_NODE, ()) if t not in (REVIEW_NODE, END_NODE)
+        ),
     )
 
 
@@ -54,18 +56,39 @@ def review(state: RunState, ctx: NodeContext) -> Command:
         "review": None,
         "pending_failure": None,
         "decisions": [*decisions_of(state), decision],
-        "trace": [f"review ({request.reason}): {decision.action} by {decision.reviewer}" + (f": {decision.note}" if decision.note else "")],
+        "trace": [
+            f"review ({request.reason}): {decision.action} by {decision.reviewer}"
+            + (f": {decision.note}" if decision.note else "")
+        ],
     }
     if decision.action == "approve":
         return Command(goto=END_NODE, update=base)
     if decision.action == "reject":
         return Command(goto=END_NODE, update={**base, "outcome": "rejected"})
     if decision.action == "extend":
-        return Command(goto=START_NODE, update={**base, "max_hops": int(state.get("max_hops", request.max_hops)) + int(decision.extra_hops or 0)})
+        return Command(
+            goto=START_NODE,
+            update={
+                **base,
+                "max_hops": int(state.get("max_hops", request.max_hops))
+                + int(decision.extra_hops or 0),
+            },
+        )
     if decision.action == "send_back":
         if decision.target not in request.allowed_targets:
-            raise StepFailed("rejected", f"send_back target {decision.target!r} is not allowed (allowed: {request.allowed_targets})")
-        return Command(goto=START_NODE, update={**base, "directive": Route(next=decision.target, reason="sent back by reviewer", instructions=decision.note)})
+            raise StepFailed(
+                "rejected",
+                f"send_back target {decision.target!r} is not allowed (allowed: {request.allowed_targets})",
+            )
+        return Command(
+            goto=START_NODE,
+            update={
+                **base,
+                "directive": Route(
+                    next=decision.target, reason="sent back by reviewer", instructions=decision.note
+                ),
+            },
+        )
     # edit
     edits = decision.edits
     assert edits is not None  # Decision's validator guarantees it

@@ -80,13 +80,18 @@ def _counts(verdicts) -> dict[str, int]:
 def _can_retry(state: RunState, node: str) -> bool:
     policy = policy_of(state)
     retries = state.get("retries") or {}
-    return retries.get(node, 0) < policy.max_retries_per_agent and sum(retries.values()) < policy.retry_budget
+    return (
+        retries.get(node, 0) < policy.max_retries_per_agent
+        and sum(retries.values()) < policy.retry_budget
+    )
 
 
 def custom_specialists(table) -> list[str]:
     """Nodes ``supervise`` may hand to that are not built in (sorted): the extension point
     for specialists added to the table."""
-    return sorted(t for t in table[NAME] if t not in SPECIALISTS and t not in (REVIEW_NODE, END_NODE))
+    return sorted(
+        t for t in table[NAME] if t not in SPECIALISTS and t not in (REVIEW_NODE, END_NODE)
+    )
 
 
 def plan(state: RunState, custom: tuple[str, ...] | list[str] = ()) -> tuple[str, str]:
@@ -104,7 +109,10 @@ def plan(state: RunState, custom: tuple[str, ...] | list[str] = ()) -> tuple[str
         return "verify", "claims without a verdict"
     refused = [c for c in claims if c.author == "analyze" and verdicts[c.id].label != "supported"]
     if refused:
-        if _can_retry(state, "analyze") and state.get("iterations", 0) < policy_of(state).max_iterations:
+        if (
+            _can_retry(state, "analyze")
+            and state.get("iterations", 0) < policy_of(state).max_iterations
+        ):
             return "analyze", f"{len(refused)} claim(s) refused by the verifier: revise"
         if not any(verdicts[c.id].label == "supported" for c in claims):
             return REVIEW_NODE, "retries_exhausted"
@@ -124,7 +132,10 @@ def _context(state: RunState, target: str) -> list[str]:
         notes.append(f"{len(state['passages'])} ranked passage(s) available")
     if claims:
         c = _counts(verdicts)
-        notes.append(f"{len(claims)} claim(s); verdicts: " + (", ".join(f"{n} {k}" for k, n in sorted(c.items())) or "none"))
+        notes.append(
+            f"{len(claims)} claim(s); verdicts: "
+            + (", ".join(f"{n} {k}" for k, n in sorted(c.items())) or "none")
+        )
     if target == "analyze":
         by_id = {v.claim_id: v for v in verdicts}
         for cl in claims:
@@ -159,7 +170,13 @@ def _handoff(state: RunState, target: str, instructions: str, reason: str) -> Co
     )
 
 
-def _escalate(state: RunState, ctx: NodeContext, reason: str, bound: str | None, extra: list[Failure] | None = None) -> Command:
+def _escalate(
+    state: RunState,
+    ctx: NodeContext,
+    reason: str,
+    bound: str | None,
+    extra: list[Failure] | None = None,
+) -> Command:
     hop = int(state.get("hops", 0))
     request = ReviewRequest(
         reason=reason,  # type: ignore[arg-type]
@@ -188,7 +205,10 @@ def _go(state: RunState, ctx: NodeContext, target: str, instructions: str, reaso
     if target in (REVIEW_NODE,):
         return _escalate(state, ctx, reason, None)
     if target == END_NODE:
-        return Command(goto=END_NODE, update={"pending_failure": None, "trace": [f"supervise -> finish ({reason})"]})
+        return Command(
+            goto=END_NODE,
+            update={"pending_failure": None, "trace": [f"supervise -> finish ({reason})"]},
+        )
     max_hops = int(state.get("max_hops", policy_of(state).max_hops))
     if int(state.get("hops", 0)) >= max_hops:
         return _escalate(state, ctx, "hop_limit", f"max_hops={max_hops}")
@@ -221,7 +241,12 @@ def supervise(state: RunState, ctx: NodeContext) -> Command:
     suggested, why = plan(state, custom)
     if suggested == REVIEW_NODE:
         pool = sum((state.get("retries") or {}).values())
-        return _escalate(state, ctx, why, f"retry pool {pool}/{policy.retry_budget}, max_retries_per_agent={policy.max_retries_per_agent}")
+        return _escalate(
+            state,
+            ctx,
+            why,
+            f"retry pool {pool}/{policy.retry_budget}, max_retries_per_agent={policy.max_retries_per_agent}",
+        )
 
     options = sorted(ctx.table[NAME])
     view = SupervisorView(
@@ -254,8 +279,6 @@ def supervise(state: RunState, ctx: NodeContext) -> Command:
     return cmd
 
 
-
-
 # -- bounds, failures and the route gate (see the module docstring, steps 0, 1 and 5) -------
 
 
@@ -277,17 +300,38 @@ def _over_budget(state: RunState, ctx: NodeContext) -> Command | None:
     if tokens > allowance:
         bound = f"max_tokens_per_task={policy.max_tokens_per_task} (used {tokens})"
         cmd = _escalate(state, ctx, "budget_exceeded", bound)
-        return _merge(cmd, {"token_allowance": tokens + policy.max_tokens_per_task, "bounds": [f"budget_exceeded: {tokens} tokens used, budget {allowance}"]})
+        return _merge(
+            cmd,
+            {
+                "token_allowance": tokens + policy.max_tokens_per_task,
+                "bounds": [f"budget_exceeded: {tokens} tokens used, budget {allowance}"],
+            },
+        )
     elapsed = float(state.get("elapsed_s") or 0.0)
     limit = float(state.get("time_allowance") or policy.pipeline_timeout_s)
     if elapsed > limit:
-        late = Failure(node=NAME, kind="timeout", detail=f"pipeline_timeout: node turns took {elapsed:.1f} s, limit {limit:.1f} s", hop=int(state.get("hops", 0)))
-        cmd = _escalate(state, ctx, "failure", f"pipeline_timeout_s={policy.pipeline_timeout_s:g}", [late])
-        return _merge(cmd, {"time_allowance": elapsed + policy.pipeline_timeout_s, "bounds": [f"pipeline_timeout: {elapsed:.1f} s of node time, limit {limit:.1f} s"]})
+        late = Failure(
+            node=NAME,
+            kind="timeout",
+            detail=f"pipeline_timeout: node turns took {elapsed:.1f} s, limit {limit:.1f} s",
+            hop=int(state.get("hops", 0)),
+        )
+        cmd = _escalate(
+            state, ctx, "failure", f"pipeline_timeout_s={policy.pipeline_timeout_s:g}", [late]
+        )
+        return _merge(
+            cmd,
+            {
+                "time_allowance": elapsed + policy.pipeline_timeout_s,
+                "bounds": [f"pipeline_timeout: {elapsed:.1f} s of node time, limit {limit:.1f} s"],
+            },
+        )
     return None
 
 
-def _register(state: RunState, failures: list[Failure]) -> tuple[dict[str, list[str]], tuple[str, list[str]] | None]:
+def _register(
+    state: RunState, failures: list[Failure]
+) -> tuple[dict[str, list[str]], tuple[str, list[str]] | None]:
     """Record ``failures`` in the error registry. Returns the new registry and, when a
     signature has now been met by two or more nodes, ``(signature, nodes)`` (the breaker trips)."""
     registry = {k: list(v) for k, v in (state.get("error_registry") or {}).items()}
@@ -302,7 +346,13 @@ def _register(state: RunState, failures: list[Failure]) -> tuple[dict[str, list[
     return registry, tripped
 
 
-def _breaker(state: RunState, ctx: NodeContext, registry: dict, tripped: tuple[str, list[str]], extra: list[Failure] | None = None) -> Command:
+def _breaker(
+    state: RunState,
+    ctx: NodeContext,
+    registry: dict,
+    tripped: tuple[str, list[str]],
+    extra: list[Failure] | None = None,
+) -> Command:
     sig, nodes = tripped
     what = sig.split("|", 1)[0]
     bound = f"circuit breaker: the same failure ({what}) met by {', '.join(nodes)}"
@@ -315,7 +365,11 @@ def _backoff(state: RunState, failure: Failure, attempt: int) -> float:
     if cause_of(failure.detail, failure.kind) not in TRANSIENT:
         return 0.0
     policy = policy_of(state)
-    wait = backoff_s(policy.retry_backoff_base_s, attempt, cap_s=min(MAX_BACKOFF_S, policy.agent_turn_timeout_s / 2))
+    wait = backoff_s(
+        policy.retry_backoff_base_s,
+        attempt,
+        cap_s=min(MAX_BACKOFF_S, policy.agent_turn_timeout_s / 2),
+    )
     if wait > 0:
         faults.sleep(wait)
     return wait
@@ -331,14 +385,27 @@ def _on_failure(state: RunState, ctx: NodeContext, failure: Failure) -> Command:
         retries = dict(state.get("retries") or {})
         retries[failure.node] = retries.get(failure.node, 0) + 1
         wait = _backoff(state, failure, retries[failure.node])
-        why = f"retry {retries[failure.node]} after {failure.kind}" + (f"; backoff {wait:.2f} s" if wait else "")
-        cmd = _go(state, ctx, failure.node, f"{INSTRUCTIONS.get(failure.node, '')} Your previous attempt failed: {failure.detail}".strip(), why)
+        why = f"retry {retries[failure.node]} after {failure.kind}" + (
+            f"; backoff {wait:.2f} s" if wait else ""
+        )
+        cmd = _go(
+            state,
+            ctx,
+            failure.node,
+            f"{INSTRUCTIONS.get(failure.node, '')} Your previous attempt failed: {failure.detail}".strip(),
+            why,
+        )
         if cmd.goto == failure.node:
             cmd.update["retries"] = retries
         cmd.update["error_registry"] = registry
         return cmd
     pool = sum((state.get("retries") or {}).values())
-    cmd = _escalate(state, ctx, "failure", f"retry pool {pool}/{policy.retry_budget} used" if failure.retryable else None)
+    cmd = _escalate(
+        state,
+        ctx,
+        "failure",
+        f"retry pool {pool}/{policy.retry_budget} used" if failure.retryable else None,
+    )
     cmd.update["error_registry"] = registry
     return cmd
 
@@ -363,7 +430,9 @@ def gate(state: RunState, target: str, suggested: str) -> str | None:
     return None
 
 
-def _choose_route(state: RunState, ctx: NodeContext, task, view: SupervisorView, why: str) -> tuple[Route | None, Command | None, dict]:
+def _choose_route(
+    state: RunState, ctx: NodeContext, task, view: SupervisorView, why: str
+) -> tuple[Route | None, Command | None, dict]:
     """Step 5: ask the engine, validate the route (table, then ``gate``); a refused route or a
     failed call is a ``Failure`` and is asked again with the error fed back, drawing on the
     shared pool (``retries["supervise"]``). Returns ``(route, None, extra_update)`` or
@@ -379,7 +448,11 @@ def _choose_route(state: RunState, ctx: NodeContext, task, view: SupervisorView,
             route: Route | None = ctx.engine.route(task, asked)
             problem = None
             if route.next not in ctx.table[NAME]:
-                problem = fault("transition", "route", f"route to {route.next!r} is not in the table (allowed: {', '.join(view.options)})")
+                problem = fault(
+                    "transition",
+                    "route",
+                    f"route to {route.next!r} is not in the table (allowed: {', '.join(view.options)})",
+                )
             else:
                 refusal = gate(state, route.next, view.suggested)
                 if refusal is not None:
@@ -391,20 +464,47 @@ def _choose_route(state: RunState, ctx: NodeContext, task, view: SupervisorView,
         if problem is None:
             extra: dict = {}
             if failures:
-                extra = {"failures": failures, "retries": retries, "error_registry": registry, "trace": [f"supervise: {f.kind}: {f.detail}" for f in failures]}
+                extra = {
+                    "failures": failures,
+                    "retries": retries,
+                    "error_registry": registry,
+                    "trace": [f"supervise: {f.kind}: {f.detail}" for f in failures],
+                }
             return route, None, extra
-        failure = Failure(node=NAME, kind=problem.kind, detail=problem.detail, hop=view.hop, retryable=problem.retryable)
+        failure = Failure(
+            node=NAME,
+            kind=problem.kind,
+            detail=problem.detail,
+            hop=view.hop,
+            retryable=problem.retryable,
+        )
         failures.append(failure)
         registry, tripped = _register({**state, "error_registry": registry}, [failure])
         trace = [f"supervise: {f.kind}: {f.detail}" for f in failures]
-        seen = {**state, "retries": retries, "trace": [*(state.get("trace") or []), *trace]}  # what the reviewer sees
+        seen = {
+            **state,
+            "retries": retries,
+            "trace": [*(state.get("trace") or []), *trace],
+        }  # what the reviewer sees
         if tripped is not None:
             cmd = _breaker(seen, ctx, registry, tripped, failures)
             return None, _merge(cmd, {"retries": retries, "trace": trace}), {}
         if not problem.retryable or not _can_retry(seen, NAME):
             pool = sum(retries.values())
-            cmd = _escalate(seen, ctx, "failure", f"retry pool {pool}/{policy.retry_budget} used" if problem.retryable else None, failures)
-            return None, _merge(cmd, {"retries": retries, "error_registry": registry, "trace": trace}), {}
+            cmd = _escalate(
+                seen,
+                ctx,
+                "failure",
+                f"retry pool {pool}/{policy.retry_budget} used" if problem.retryable else None,
+                failures,
+            )
+            return (
+                None,
+                _merge(cmd, {"retries": retries, "error_registry": registry, "trace": trace}),
+                {},
+            )
         retries[NAME] = retries.get(NAME, 0) + 1
         _backoff(state, failure, retries[NAME])
-        notes = [f"Your previous route was refused: {problem.detail}. Choose one of {view.options}; the plan suggests {view.suggested}."]
+        notes = [
+            f"Your previous route was refused: {problem.detail}. Choose one of {view.options}; the plan suggests {view.suggested}."
+        ]

@@ -19,7 +19,9 @@ def verify(state: RunState, ctx: NodeContext) -> Command:
     new = [c for c in claims if c.id not in known]
     verdicts = list(ctx.verifier(new, task.sources)) if new else []
     if len(verdicts) != len(new) or [v.claim_id for v in verdicts] != [c.id for c in new]:
-        raise StepFailed("invalid_output", "the verifier did not return one verdict per claim", retryable=True)
+        raise StepFailed(
+            "invalid_output", "the verifier did not return one verdict per claim", retryable=True
+        )
     known.update({v.claim_id: v for v in verdicts})
     ordered = [known[c.id] for c in claims if c.id in known]
     counts: dict[str, int] = {}
@@ -28,5 +30,9 @@ def verify(state: RunState, ctx: NodeContext) -> Command:
     summary = ", ".join(f"{n} {label}" for label, n in sorted(counts.items())) or "nothing new"
     return Command(
         goto="supervise",
-        update={"verdicts": ordered, "done": mark_done(state, "verify"), "trace": [f"verify: {summary}"]},
+        update={
+            "verdicts": ordered,
+            "done": mark_done(state, "verify"),
+            "trace": [f"verify: {summary}"],
+        },
     )

@@ -17,5 +17,9 @@ def write(state: RunState, ctx: NodeContext) -> Command:
         raise StepFailed("invalid_output", "the writer returned an empty answer", retryable=True)
     return Command(
         goto="supervise",
-        update={"answer": answer.strip(), "done": mark_done(state, "write"), "trace": [f"write: {len(answer.split())} word(s)"]},
+        update={
+            "answer": answer.strip(),
+            "done": mark_done(state, "write"),
+            "trace": [f"write: {len(answer.split())} word(s)"],
+        },
     )

@@ -28,7 +28,16 @@ from baton.contracts import CheckResult, Evidence, Verdict
 
 WEIGHTS_PATH = Path(__file__).with_name("aggregator.json")
 CONTRADICTION_MIN_COVERAGE = 0.5
-FEATURES = ("lexical", "phrases", "numbers", "numbers_conflict", "entities", "negation", "hedging", "semantic")
+FEATURES = (
+    "lexical",
+    "phrases",
+    "numbers",
+    "numbers_conflict",
+    "entities",
+    "negation",
+    "hedging",
+    "semantic",
+)
 """Feature names, each computed from one check's result by ``features``."""
 
 
@@ -84,7 +93,13 @@ class LogisticModel:
 
     @classmethod
     def from_dict(cls, d: dict) -> LogisticModel:
-        return cls(tuple(d["features"]), tuple(d["coef"]), float(d["intercept"]), tuple(d["means"]), float(d.get("threshold", 0.5)))
+        return cls(
+            tuple(d["features"]),
+            tuple(d["coef"]),
+            float(d["intercept"]),
+            tuple(d["means"]),
+            float(d.get("threshold", 0.5)),
+        )
 
 
 @lru_cache(maxsize=4)
@@ -94,7 +109,9 @@ def load_models(path: str | None = None) -> dict[str, LogisticModel]:
     return {name: LogisticModel.from_dict(d) for name, d in data["models"].items()}
 
 
-def choose_model(results: Sequence[CheckResult], models: dict[str, LogisticModel] | None = None) -> LogisticModel:
+def choose_model(
+    results: Sequence[CheckResult], models: dict[str, LogisticModel] | None = None
+) -> LogisticModel:
     """The ``semantic`` model when the semantic check ran, else ``base``."""
     models = models or load_models()
     if any(r.check == "semantic" for r in results) and "semantic" in models:
@@ -137,10 +154,28 @@ def aggregate(
             spans.extend(by[name].evidence)
     evidence = _dedup(spans)
     if p >= model.threshold:
-        return Verdict(claim_id=claim_id, label="supported", confidence=p, evidence=evidence, checks=results)
+        return Verdict(
+            claim_id=claim_id, label="supported", confidence=p, evidence=evidence, checks=results
+        )
     coverage = by["lexical"].score if "lexical" in by else 1.0
-    contra = [r for r in results if r.label == "contradicted" and r.check in ("numbers", "negation", "nli", "llm_judge")]
+    contra = [
+        r
+        for r in results
+        if r.label == "contradicted" and r.check in ("numbers", "negation", "nli", "llm_judge")
+    ]
     if contra and coverage >= CONTRADICTION_MIN_COVERAGE:
         first = _dedup([e for r in contra for e in r.evidence] + evidence)
-        return Verdict(claim_id=claim_id, label="contradicted", confidence=1.0 - p, evidence=first, checks=results)
-    return Verdict(claim_id=claim_id, label="unsupported", confidence=1.0 - p, evidence=evidence, checks=results)
+        return Verdict(
+            claim_id=claim_id,
+            label="contradicted",
+            confidence=1.0 - p,
+            evidence=first,
+            checks=results,
+        )
+    return Verdict(
+        claim_id=claim_id,
+        label="unsupported",
+        confidence=1.0 - p,
+        evidence=evidence,
+        checks=results,
+    )

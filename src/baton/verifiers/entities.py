@@ -65,5 +65,7 @@ def check_entities(claim: Claim | str, evidence: Sequence[Evidence]) -> CheckRes
     score = 1 - len(missing) / len(names)
     spans = [evidence[i] for i in sorted(used)]
     if missing:
-        return result(NAME, "unsupported", score, "not named in the evidence: " + ", ".join(missing), spans)
+        return result(
+            NAME, "unsupported", score, "not named in the evidence: " + ", ".join(missing), spans
+        )
     return result(NAME, "supported", score, "all named: " + ", ".join(names), spans)

@@ -59,9 +59,15 @@ def check_hedging(claim: Claim | str, evidence: Sequence[Evidence]) -> CheckResu
     if CAUSAL.search(text) and not CAUSAL.search(span.text) and CORRELATIONAL.search(span.text):
         problems.append("the claim states a cause where the evidence states a correlation")
     if HEDGE.search(span.text) and not HEDGE.search(text):
-        problems.append("the claim drops the evidence's hedge ('" + HEDGE.search(span.text).group(0) + "')")
+        problems.append(
+            "the claim drops the evidence's hedge ('" + HEDGE.search(span.text).group(0) + "')"
+        )
     if CONDITION.search(span.text) and not CONDITION.search(text) and not HEDGE.search(text):
-        problems.append("the claim drops the evidence's condition ('" + CONDITION.search(span.text).group(0) + "')")
+        problems.append(
+            "the claim drops the evidence's condition ('"
+            + CONDITION.search(span.text).group(0)
+            + "')"
+        )
     if problems:
         return result(NAME, "unsupported", 0.0, "; ".join(problems), [span])
     return result(NAME, None, 1.0, "certainty and causal strength agree", [span])

@@ -54,7 +54,9 @@ class LLMJudge:
 
     def __init__(self, model: BaseChatModel, *, author_model: Any | None = None):
         if not isinstance(model, BaseChatModel):
-            raise ConfigError(f"the LLM judge needs a LangChain BaseChatModel, got {type(model).__name__}")
+            raise ConfigError(
+                f"the LLM judge needs a LangChain BaseChatModel, got {type(model).__name__}"
+            )
         if author_model is not None and same_model(model, author_model):
             cls, name, url = model_identity(model)
             raise ConfigError(
@@ -67,7 +69,9 @@ class LLMJudge:
         return check_llm_judge(claim, evidence, judge=self)
 
 
-def check_llm_judge(claim: Claim | str, evidence: Sequence[Evidence], *, judge: LLMJudge) -> CheckResult:
+def check_llm_judge(
+    claim: Claim | str, evidence: Sequence[Evidence], *, judge: LLMJudge
+) -> CheckResult:
     """Ask the judge model about the claim and the evidence spans.
 
     ``label`` is the model's label, ``score`` its confidence in support (1 - confidence when it

@@ -21,7 +21,11 @@ SUPPORT_THRESHOLD = 0.75
 """Coverage of the best passage at or above which the lexical check alone says ``supported``."""
 
 
-def coverage(claim_terms: Sequence[str], span_terms: set[str] | frozenset[str], weights: Mapping[str, float] | None = None) -> float:
+def coverage(
+    claim_terms: Sequence[str],
+    span_terms: set[str] | frozenset[str],
+    weights: Mapping[str, float] | None = None,
+) -> float:
     """Weighted share in [0, 1] of distinct ``claim_terms`` present in ``span_terms``."""
     distinct = dict.fromkeys(claim_terms)
     if not distinct:
@@ -58,7 +62,9 @@ def check_lexical(
         return result(NAME, None, 0.0, "the claim has no content words")
     if not evidence:
         return result(NAME, "unsupported", 0.0, "no passage shares a content word with the claim")
-    scored = [(coverage(terms, set(content_terms(e.text)), weights), i) for i, e in enumerate(evidence)]
+    scored = [
+        (coverage(terms, set(content_terms(e.text)), weights), i) for i, e in enumerate(evidence)
+    ]
     best, i = max(scored, key=lambda x: (x[0], -x[1]))
     span_terms = set(content_terms(evidence[i].text))
     missing = [t for t in dict.fromkeys(terms) if t not in span_terms]

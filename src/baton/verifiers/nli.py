@@ -36,7 +36,9 @@ class NLIModel:
         """``(P(entailment), P(contradiction))`` for one pair, inputs truncated to 512 tokens."""
         import torch
 
-        batch = self.tokenizer(premise, hypothesis, truncation=True, max_length=512, return_tensors="pt")
+        batch = self.tokenizer(
+            premise, hypothesis, truncation=True, max_length=512, return_tensors="pt"
+        )
         with torch.no_grad():
             probs = self.model(**batch).logits.softmax(-1)[0].tolist()
         return float(probs[self.entailment]), float(probs[self.contradiction])
@@ -51,7 +53,9 @@ def load_nli(path: str | Path) -> NLIModel:
     try:
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
     except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise ConfigError("the NLI check needs the optional extra: pip install 'baton[nli]'") from exc
+        raise ConfigError(
+            "the NLI check needs the optional extra: pip install 'baton[nli]'"
+        ) from exc
     tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
     model = AutoModelForSequenceClassification.from_pretrained(path, local_files_only=True).eval()
     labels = {i: str(v).lower() for i, v in model.config.id2label.items()}

@@ -33,11 +33,15 @@ def check_numbers(claim: Claim | str, evidence: Sequence[Evidence]) -> CheckResu
     score = len(found) / len(cq)
     spans = [evidence[i] for i in sorted(used)]
     if not missing:
-        return result(NAME, "supported", score, "all stated: " + ", ".join(q.text for q in cq), spans)
+        return result(
+            NAME, "supported", score, "all stated: " + ", ".join(q.text for q in cq), spans
+        )
     top = per_span[0] if per_span else ()
     conflict = [q for q in missing if comparable(q, top)]
     detail = "not in the evidence: " + ", ".join(q.text for q in missing)
     if conflict:
         others = ", ".join(q.text for q in top if not matches(q, cq))
-        return result(NAME, "contradicted", score, f"{detail}; the best passage says {others}", evidence[:1])
+        return result(
+            NAME, "contradicted", score, f"{detail}; the best passage says {others}", evidence[:1]
+        )
     return result(NAME, "unsupported", score, detail, spans)

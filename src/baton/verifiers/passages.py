@@ -204,7 +204,12 @@ class SourceIndex:
             used.update(range(i, j + 1))
             first, last = self.sentences[i], self.sentences[j]
             ordered = tuple(t for x in range(i, j + 1) for t in self.sentences[x].ordered)
-            out.append((cov, Passage(first.source_index, first.start, last.end, frozenset(ordered), ordered)))
+            out.append(
+                (
+                    cov,
+                    Passage(first.source_index, first.start, last.end, frozenset(ordered), ordered),
+                )
+            )
             if len(out) >= k:
                 break
         return out

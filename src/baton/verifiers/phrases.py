@@ -30,4 +30,6 @@ def check_phrases(claim: Claim | str, evidence: Sequence[Evidence]) -> CheckResu
     scored = [(bigram_coverage(terms, content_terms(e.text)), i) for i, e in enumerate(evidence)]
     best, i = max(scored, key=lambda x: (x[0], -x[1]))
     label = "supported" if best >= SUPPORT_THRESHOLD else "unsupported"
-    return result(NAME, label, best, f"{best:.0%} of the claim's word pairs occur together", [evidence[i]])
+    return result(
+        NAME, label, best, f"{best:.0%} of the claim's word pairs occur together", [evidence[i]]
+    )

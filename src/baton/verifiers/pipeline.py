@@ -34,7 +34,9 @@ ALL_CHECKS = DEFAULT_CHECKS + OPTIONAL_CHECKS
 
 def _unsupported(claim_id: str, detail: str) -> Verdict:
     note = CheckResult(check="verifier", label="unsupported", score=0.0, detail=detail)
-    return Verdict(claim_id=claim_id, label="unsupported", confidence=1.0, evidence=[], checks=[note])
+    return Verdict(
+        claim_id=claim_id, label="unsupported", confidence=1.0, evidence=[], checks=[note]
+    )
 
 
 def resolve_checks(
@@ -47,12 +49,18 @@ def resolve_checks(
     model was given. Raises ``ConfigError`` for an unknown name, or for ``nli`` / ``llm_judge``
     asked for without ``nli_model`` / ``judge``."""
     if checks is None:
-        names = DEFAULT_CHECKS + (("nli",) if nli_model is not None else ()) + (("llm_judge",) if judge is not None else ())
+        names = (
+            DEFAULT_CHECKS
+            + (("nli",) if nli_model is not None else ())
+            + (("llm_judge",) if judge is not None else ())
+        )
     else:
         names = tuple(dict.fromkeys(c.strip() for c in checks if c.strip()))
     unknown = [n for n in names if n not in ALL_CHECKS]
     if unknown:
-        raise ConfigError(f"unknown verifier check(s): {', '.join(unknown)}; known: {', '.join(ALL_CHECKS)}")
+        raise ConfigError(
+            f"unknown verifier check(s): {', '.join(unknown)}; known: {', '.join(ALL_CHECKS)}"
+        )
     if "nli" in names and nli_model is None:
         raise ConfigError("the nli check needs nli_model= (see baton.verifiers.nli.load_nli)")
     if "llm_judge" in names and judge is None:
@@ -121,7 +129,9 @@ def verify(
         except ConfigError:
             raise
         except Exception as exc:  # one bad claim must not sink the others
-            out.append(_unsupported(claim.id, f"verifier error on this claim: {type(exc).__name__}: {exc}"))
+            out.append(
+                _unsupported(claim.id, f"verifier error on this claim: {type(exc).__name__}: {exc}")
+            )
     return out
 
 

@@ -29,19 +29,63 @@ NEGATION = re.compile(
     re.IGNORECASE,
 )
 _ANTONYM_PAIRS = [
-    ("increase", "decrease"), ("rise", "fall"), ("gain", "loss"), ("more", "less"), ("more", "fewer"),
-    ("larger", "smaller"), ("largest", "smallest"), ("higher", "lower"), ("highest", "lowest"),
-    ("before", "after"), ("first", "last"), ("earliest", "latest"), ("male", "female"),
-    ("man", "woman"), ("men", "women"), ("win", "lose"), ("won", "lost"), ("victory", "defeat"),
-    ("accept", "reject"), ("approve", "reject"), ("allow", "forbid"), ("allowed", "banned"),
-    ("legal", "illegal"), ("possible", "impossible"), ("true", "false"), ("success", "failure"),
-    ("positive", "negative"), ("major", "minor"), ("maximum", "minimum"), ("north", "south"),
-    ("east", "west"), ("open", "closed"), ("alive", "dead"), ("born", "died"), ("birth", "death"),
-    ("start", "end"), ("began", "ended"), ("join", "leave"), ("joined", "left"), ("hire", "fire"),
-    ("strong", "weak"), ("safe", "dangerous"), ("cheap", "expensive"), ("public", "private"),
-    ("internal", "external"), ("include", "exclude"), ("same", "different"), ("always", "never"),
-    ("all", "none"), ("everyone", "nobody"), ("natural", "artificial"), ("young", "old"),
-    ("long", "short"), ("hot", "cold"), ("early", "late"), ("inside", "outside"), ("above", "below"),
+    ("increase", "decrease"),
+    ("rise", "fall"),
+    ("gain", "loss"),
+    ("more", "less"),
+    ("more", "fewer"),
+    ("larger", "smaller"),
+    ("largest", "smallest"),
+    ("higher", "lower"),
+    ("highest", "lowest"),
+    ("before", "after"),
+    ("first", "last"),
+    ("earliest", "latest"),
+    ("male", "female"),
+    ("man", "woman"),
+    ("men", "women"),
+    ("win", "lose"),
+    ("won", "lost"),
+    ("victory", "defeat"),
+    ("accept", "reject"),
+    ("approve", "reject"),
+    ("allow", "forbid"),
+    ("allowed", "banned"),
+    ("legal", "illegal"),
+    ("possible", "impossible"),
+    ("true", "false"),
+    ("success", "failure"),
+    ("positive", "negative"),
+    ("major", "minor"),
+    ("maximum", "minimum"),
+    ("north", "south"),
+    ("east", "west"),
+    ("open", "closed"),
+    ("alive", "dead"),
+    ("born", "died"),
+    ("birth", "death"),
+    ("start", "end"),
+    ("began", "ended"),
+    ("join", "leave"),
+    ("joined", "left"),
+    ("hire", "fire"),
+    ("strong", "weak"),
+    ("safe", "dangerous"),
+    ("cheap", "expensive"),
+    ("public", "private"),
+    ("internal", "external"),
+    ("include", "exclude"),
+    ("same", "different"),
+    ("always", "never"),
+    ("all", "none"),
+    ("everyone", "nobody"),
+    ("natural", "artificial"),
+    ("young", "old"),
+    ("long", "short"),
+    ("hot", "cold"),
+    ("early", "late"),
+    ("inside", "outside"),
+    ("above", "below"),
 ]
 ANTONYMS: dict[str, set[str]] = {}
 for _a, _b in _ANTONYM_PAIRS:
@@ -62,7 +106,9 @@ def antonym_clash(claim: str, passage: str) -> list[tuple[str, str]]:
     """``(claim stem, passage stem)`` pairs where the passage uses an antonym of a claim word
     and not the word itself."""
     cs, ps = _stems(claim), _stems(passage)
-    return sorted((c, a) for c in cs for a in ANTONYMS.get(c, ()) if a in ps and c not in ps and a not in cs)
+    return sorted(
+        (c, a) for c in cs for a in ANTONYMS.get(c, ()) if a in ps and c not in ps and a not in cs
+    )
 
 
 def check_negation(claim: Claim | str, evidence: Sequence[Evidence]) -> CheckResult:
@@ -79,7 +125,9 @@ def check_negation(claim: Claim | str, evidence: Sequence[Evidence]) -> CheckRes
     cn, en = negated(text), negated(span.text)
     if cn != en:
         who = "the claim" if cn else "the evidence"
-        return result(NAME, "contradicted", 0.0, f"negation mismatch: only {who} is negated", [span])
+        return result(
+            NAME, "contradicted", 0.0, f"negation mismatch: only {who} is negated", [span]
+        )
     clash = antonym_clash(text, span.text)
     if clash:
         pairs = ", ".join(f"{c}/{a}" for c, a in clash)

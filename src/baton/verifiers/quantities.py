@@ -40,9 +40,19 @@ _NUMBER = re.compile(
     re.IGNORECASE,
 )
 _SCALE = {
-    "thousand": 1e3, "k": 1e3, "million": 1e6, "mn": 1e6, "m": 1e6,
-    "billion": 1e9, "bn": 1e9, "b": 1e9, "trillion": 1e12,
-    "1000": 1e3, "1000000": 1e6, "1000000000": 1e9, "1000000000000": 1e12,
+    "thousand": 1e3,
+    "k": 1e3,
+    "million": 1e6,
+    "mn": 1e6,
+    "m": 1e6,
+    "billion": 1e9,
+    "bn": 1e9,
+    "b": 1e9,
+    "trillion": 1e12,
+    "1000": 1e3,
+    "1000000": 1e6,
+    "1000000000": 1e9,
+    "1000000000000": 1e12,
 }
 _NUMBER_WORD = re.compile(
     r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
@@ -109,7 +119,13 @@ def quantities(text: str) -> tuple[Quantity, ...]:
         approx = bool(_APPROX.search(text, max(0, m.start() - 25), m.start()))
         if scale:
             value *= _SCALE.get(scale, 1.0)
-        elif not pct and not cur and "." not in raw and "," not in m.group("num") and 1000 <= value <= 2100:
+        elif (
+            not pct
+            and not cur
+            and "." not in raw
+            and "," not in m.group("num")
+            and 1000 <= value <= 2100
+        ):
             out.append(Quantity("year", value, "", approx, m.group(0).strip()))
             continue
         unit = "%" if pct else cur

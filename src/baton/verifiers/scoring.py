@@ -72,7 +72,9 @@ def load_items(path: str | Path) -> list[Item]:
             if not isinstance(d.get(key), str):
                 raise TaskInputError(f"missing string field {key!r}", field=key, line=n)
         if d["label"] not in LABELS:
-            raise TaskInputError(f"label {d['label']!r} is not one of {', '.join(LABELS)}", field="label", line=n)
+            raise TaskInputError(
+                f"label {d['label']!r} is not one of {', '.join(LABELS)}", field="label", line=n
+            )
         items.append(
             Item(
                 claim=d["claim"].replace("\x00", " "),
@@ -89,7 +91,9 @@ def run_items(items: Sequence[Item], checks: Sequence[str] | None = None, **extr
     """Verify every item once against its own source, timing each ``verify`` call."""
     run = Run(list(items), [], [])
     for i, it in enumerate(items):
-        claim = Claim(id=str(i), text=it.claim if it.claim.strip() else "(empty claim)", author="bench")
+        claim = Claim(
+            id=str(i), text=it.claim if it.claim.strip() else "(empty claim)", author="bench"
+        )
         try:
             sources = [Source(id="source", text=it.source)]
         except ValueError:
@@ -149,14 +153,19 @@ def _timing(seconds: Sequence[float]) -> tuple[float, dict[str, float]]:
         return 0.0, {"p50": 0.0, "p95": 0.0}
     ms = sorted(s * 1000 for s in seconds)
     p95 = ms[min(len(ms) - 1, int(round(0.95 * (len(ms) - 1))))]
-    return round(len(seconds) / sum(seconds), 1), {"p50": round(statistics.median(ms), 3), "p95": round(p95, 3)}
+    return round(len(seconds) / sum(seconds), 1), {
+        "p50": round(statistics.median(ms), 3),
+        "p95": round(p95, 3),
+    }
 
 
 def _without(results: list[CheckResult], check: str) -> list[CheckResult]:
     return [r for r in results if r.check != check]
 
 
-def _report(items: Sequence[Item], pred: Sequence[str], seconds: Sequence[float], ablation: dict) -> dict[str, Any]:
+def _report(
+    items: Sequence[Item], pred: Sequence[str], seconds: Sequence[float], ablation: dict
+) -> dict[str, Any]:
     datasets = per_dataset(items, pred)
     cps, lat = _timing(seconds)
     return {
@@ -168,17 +177,29 @@ def _report(items: Sequence[Item], pred: Sequence[str], seconds: Sequence[float]
     }
 
 
-def score_shipped(items: Sequence[Item], checks: Sequence[str] | None = None, *, ablation: bool = True, **extras: Any) -> dict[str, Any]:
+def score_shipped(
+    items: Sequence[Item],
+    checks: Sequence[str] | None = None,
+    *,
+    ablation: bool = True,
+    **extras: Any,
+) -> dict[str, Any]:
     """Score the shipped aggregator on ``items`` (the ``baton bench verifier`` figures)."""
-    names = resolve_checks(checks, **{k: v for k, v in extras.items() if k in ("judge", "nli_model")})
+    names = resolve_checks(
+        checks, **{k: v for k, v in extras.items() if k in ("judge", "nli_model")}
+    )
     run = run_items(items, names, **extras)
     pred = [v.label for v in run.verdicts]
     rows: dict[str, Any] = {}
     if ablation:
         full = _mean_ba(per_dataset(items, pred))
         for check in names:
-            p = [aggregate(str(i), _without(res, check)).label if res and res[0].check != "verifier" else v.label
-                 for i, (res, v) in enumerate(zip(run.results, run.verdicts, strict=True))]
+            p = [
+                aggregate(str(i), _without(res, check)).label
+                if res and res[0].check != "verifier"
+                else v.label
+                for i, (res, v) in enumerate(zip(run.results, run.verdicts, strict=True))
+            ]
             m = _mean_ba(per_dataset(items, p))
             rows[check] = {"mean_balanced_accuracy": m, "delta": round(m - full, 4)}
     return _report(items, pred, run.seconds, rows)
@@ -197,8 +218,14 @@ def _cv_predict(run: Run, drop: str | None, k: int, seed: int) -> tuple[list[str
     pred = [""] * len(results)
     probs = [0.0] * len(results)
     for f in range(k):
-        train = [i for i in range(len(results)) if folds[i] != f and results[i] and results[i][0].check != "verifier"]
-        model: LogisticModel = fit_logistic([feats[i] for i in train], [labels[i] for i in train], names)
+        train = [
+            i
+            for i in range(len(results))
+            if folds[i] != f and results[i] and results[i][0].check != "verifier"
+        ]
+        model: LogisticModel = fit_logistic(
+            [feats[i] for i in train], [labels[i] for i in train], names
+        )
         for i in range(len(results)):
             if folds[i] != f:
                 continue
@@ -223,7 +250,9 @@ def score_cross_validated(
     """Claim-grouped k-fold cross-validated figures: each item is scored by an aggregator fit
     on the other folds (items with the same claim text share a fold). Ablation rows refit
     without the removed check."""
-    names = resolve_checks(checks, **{k_: v for k_, v in extras.items() if k_ in ("judge", "nli_model")})
+    names = resolve_checks(
+        checks, **{k_: v for k_, v in extras.items() if k_ in ("judge", "nli_model")}
+    )
     run = run_items(items, names, **extras)
     pred, _ = _cv_predict(run, None, k, seed)
     rows: dict[str, Any] = {}
@@ -236,7 +265,9 @@ def score_cross_validated(
     return _report(items, pred, run.seconds, rows)
 
 
-def fit_shipped(items: Sequence[Item], checks: Sequence[str] = DEFAULT_CHECKS, **extras: Any) -> LogisticModel:
+def fit_shipped(
+    items: Sequence[Item], checks: Sequence[str] = DEFAULT_CHECKS, **extras: Any
+) -> LogisticModel:
     """Fit the aggregator on all ``items`` with ``checks`` (what ``aggregator.json`` ships)."""
     run = run_items(items, checks, **extras)
     ok = [i for i, r in enumerate(run.results) if r and r[0].check != "verifier"]

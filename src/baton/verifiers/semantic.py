@@ -50,7 +50,9 @@ def available() -> bool:
     return True
 
 
-def check_semantic(claim: Claim | str, evidence: Sequence[Evidence], *, encoder: Any = None) -> CheckResult:
+def check_semantic(
+    claim: Claim | str, evidence: Sequence[Evidence], *, encoder: Any = None
+) -> CheckResult:
     """Highest cosine similarity (clipped to [0, 1]) between the claim and any evidence span.
 
     ``encoder``: anything with ``encode(list[str], normalize_embeddings=True)`` returning unit
@@ -67,4 +69,6 @@ def check_semantic(claim: Claim | str, evidence: Sequence[Evidence], *, encoder:
     i = max(range(len(sims)), key=lambda j: sims[j])
     best = max(0.0, sims[i])
     label = "supported" if best >= SUPPORT_THRESHOLD else "unsupported"
-    return result(NAME, label, best, f"cosine similarity {best:.2f} (all-MiniLM-L6-v2)", [evidence[i]])
+    return result(
+        NAME, label, best, f"cosine similarity {best:.2f} (all-MiniLM-L6-v2)", [evidence[i]]
+    )

@@ -66,7 +66,11 @@ def score_tasks(outcomes: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
                 pred_labels.append(o["labels"][i])
         g = o["gold"].get("response_label")
         if g is None:
-            g = "hallucinated" if any(c["label"] != "supported" for c in gold_claims) else "faithful"
+            g = (
+                "hallucinated"
+                if any(c["label"] != "supported" for c in gold_claims)
+                else "faithful"
+            )
         resp_gold.append(g == "hallucinated")
         resp_pred.append(not o["labels"] or any(lab != "supported" for lab in o["labels"]))
     tp = sum(g and p for g, p in zip(resp_gold, resp_pred, strict=True))

@@ -33,7 +33,11 @@ def fit_logistic(
     """
     names = tuple(feature_names)
     raw = np.array([[r.get(f, np.nan) for f in names] for r in rows], dtype=float)
-    means = np.nanmean(np.where(np.isnan(raw), np.nan, raw), axis=0) if len(raw) else np.zeros(len(names))
+    means = (
+        np.nanmean(np.where(np.isnan(raw), np.nan, raw), axis=0)
+        if len(raw)
+        else np.zeros(len(names))
+    )
     means = np.where(np.isnan(means), 0.0, means)
     x = np.where(np.isnan(raw), means, raw)
     sd = x.std(axis=0)
@@ -57,7 +61,9 @@ def fit_logistic(
             break
     coef = w[:-1] / sd
     intercept = float(w[-1] - (coef * means).sum())
-    return LogisticModel(names, tuple(float(c) for c in coef), intercept, tuple(float(m) for m in means))
+    return LogisticModel(
+        names, tuple(float(c) for c in coef), intercept, tuple(float(m) for m in means)
+    )
 
 
 def grouped_folds(groups: Sequence[str], k: int = 5, seed: int = 0) -> list[int]:
