@@ -37,7 +37,7 @@ from baton.contracts import Decision
 from baton.engines.llm import LLMEngine
 from baton.policy import Policy
 from baton.taskfile import load_tasks
-from baton.testing import CompliantResponder, FaultyChatModel, ScriptedChatModel
+from baton.testing import FAULT_KINDS, CompliantResponder, FaultyChatModel, ScriptedChatModel
 from baton.worker import Worker
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,16 +46,9 @@ BATON = (
     if Path(sys.executable).with_name("baton").exists()
     else [sys.executable, "-m", "baton"]
 )
-RANDOM_FAULTS = (
-    "timeout",
-    "rate_limit",
-    "server_error",
-    "connection",
-    "missing_output",
-    "invalid_output",
-    "refusal",
-    "exception",
-)
+RANDOM_FAULTS = tuple(k for k in FAULT_KINDS if k not in ("bad_route", "hang"))
+"""Faults drawn at random: every kind but the route fault (supervisor only) and the hang
+(which waits for the turn timeout)."""
 
 
 def _count(db: Path, sql: str, args: tuple = ()) -> int:

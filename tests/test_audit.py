@@ -9,7 +9,6 @@ import pytest
 
 from baton import audit
 from baton.contracts import (
-    CheckResult,
     Decision,
     Evidence,
     Failure,
@@ -30,21 +29,8 @@ from baton.inspect import (
 )
 from baton.nodes import research
 from baton.policy import Policy
+from baton.testing import supporting_verifier
 from baton.worker import Worker, run_tasks
-
-
-def stub_verifier(claims, sources):
-    """Every claim ``supported`` by its first citation, with one ``lexical`` check."""
-    return [
-        Verdict(
-            claim_id=c.id,
-            label="supported",
-            confidence=0.9,
-            evidence=list(c.citations[:1]),
-            checks=[CheckResult(check="lexical", label="supported", score=0.9, detail="stub")],
-        )
-        for c in claims
-    ]
 
 
 @pytest.fixture
@@ -55,13 +41,15 @@ def r57(example_tasks):
 def paused_extended_finished(store, task) -> str:
     """A run that hits its hop ceiling (2), is extended by 4 hops by ``ann``, and finishes."""
     (run_id,) = run_tasks(
-        store, [task.model_copy(update={"policy": Policy(max_hops=2)})], verifier=stub_verifier
+        store,
+        [task.model_copy(update={"policy": Policy(max_hops=2)})],
+        verifier=supporting_verifier,
     )
     (item,) = store.queue()
     store.decide(
         item["item_id"], Decision(action="extend", reviewer="ann", extra_hops=4, note="go on")
     )
-    Worker(store, verifier=stub_verifier).drain()
+    Worker(store, verifier=supporting_verifier).drain()
     return run_id
 
 
@@ -190,7 +178,7 @@ def test_tokens_are_charged_to_the_node_that_spent_them(store, r57):
     (run_id,) = run_tasks(
         store,
         [r57],
-        verifier=stub_verifier,
+        verifier=supporting_verifier,
         nodes={"research": costly_research, "write": costly_write},
     )
     spent = [(e["node"], e["tokens"]) for e in store.events(run_id) if e["tokens"] is not None]
@@ -317,7 +305,7 @@ def test_inspection_rows_of_a_run(store, r57):
 
 def test_claims_of_a_paused_run_come_from_the_audit_trail(store, r57):
     (run_id,) = run_tasks(
-        store, [r57.model_copy(update={"policy": Policy(max_hops=3)})], verifier=stub_verifier
+        store, [r57.model_copy(update={"policy": Policy(max_hops=3)})], verifier=supporting_verifier
     )
     row = store.run(run_id)
     assert (row["status"], row["reason"], row["report"]) == ("waiting_review", "hop_limit", None)
@@ -331,7 +319,7 @@ def test_claims_of_a_paused_run_come_from_the_audit_trail(store, r57):
 
 def test_history_and_fork_on_both_checkpointers(checkpointer, r57):
     table = default_table()
-    graph = build_graph(table, checkpointer=checkpointer, verifier=stub_verifier)
+    graph = build_graph(table, checkpointer=checkpointer, verifier=supporting_verifier)
     final = graph.invoke(initial_state(r57), thread_config("t1"))
     assert final["outcome"] == "finished" and len(final["claims"]) == 3
     rows = history(graph, "t1")

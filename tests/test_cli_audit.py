@@ -8,22 +8,10 @@ import pytest
 
 from baton.checkpoints import Store
 from baton.cli import main
-from baton.contracts import CheckResult, Decision, Verdict
+from baton.contracts import Decision
 from baton.policy import Policy
+from baton.testing import supporting_verifier
 from baton.worker import Worker, run_tasks
-
-
-def stub_verifier(claims, sources):
-    return [
-        Verdict(
-            claim_id=c.id,
-            label="supported",
-            confidence=0.9,
-            evidence=list(c.citations[:1]),
-            checks=[CheckResult(check="lexical", label="supported", score=0.9)],
-        )
-        for c in claims
-    ]
 
 
 def cli(capsys, *args) -> tuple[int, str, str]:
@@ -38,13 +26,15 @@ def reviewed_run(db_path, example_tasks) -> str:
     store = Store(db_path)
     task = next(t for t in example_tasks if t.id == "fcgpt-r57-answer")
     (run_id,) = run_tasks(
-        store, [task.model_copy(update={"policy": Policy(max_hops=2)})], verifier=stub_verifier
+        store,
+        [task.model_copy(update={"policy": Policy(max_hops=2)})],
+        verifier=supporting_verifier,
     )
     (item,) = store.queue()
     store.decide(
         item["item_id"], Decision(action="extend", reviewer="ann", extra_hops=4, note="go on")
     )
-    Worker(store, verifier=stub_verifier).drain()
+    Worker(store, verifier=supporting_verifier).drain()
     store.close()
     return run_id
 

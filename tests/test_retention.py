@@ -15,24 +15,12 @@ from baton.checkpoints.retention import (
     prune,
     table_sizes,
 )
-from baton.contracts import CheckResult, Decision, Verdict
+from baton.contracts import Decision
 from baton.graph import build_graph
 from baton.inspect import thread_config
 from baton.policy import Policy
+from baton.testing import supporting_verifier
 from baton.worker import Worker, run_tasks
-
-
-def stub_verifier(claims, sources):
-    return [
-        Verdict(
-            claim_id=c.id,
-            label="supported",
-            confidence=0.9,
-            evidence=list(c.citations[:1]),
-            checks=[CheckResult(check="lexical", label="supported", score=0.9)],
-        )
-        for c in claims
-    ]
 
 
 @pytest.fixture
@@ -41,11 +29,11 @@ def runs(store, example_tasks):
     its hop ceiling and was extended and finished, ``waiting`` is still waiting for review."""
     task = next(t for t in example_tasks if t.id == "fcgpt-r57-answer")
     capped = task.model_copy(update={"policy": Policy(max_hops=2)})
-    plain, reviewed = run_tasks(store, [task, capped], verifier=stub_verifier)
+    plain, reviewed = run_tasks(store, [task, capped], verifier=supporting_verifier)
     (item,) = store.queue()
     store.decide(item["item_id"], Decision(action="extend", reviewer="ann", extra_hops=4))
-    Worker(store, verifier=stub_verifier).drain()
-    (waiting,) = run_tasks(store, [capped], verifier=stub_verifier)
+    Worker(store, verifier=supporting_verifier).drain()
+    (waiting,) = run_tasks(store, [capped], verifier=supporting_verifier)
     assert [store.run(r)["status"] for r in (plain, reviewed, waiting)] == [
         "finished",
         "finished",
@@ -58,7 +46,7 @@ def _history(store, run_id):
     """``[(checkpoint_id, next)]`` oldest first, through LangGraph itself."""
     saver = open_saver(store.path)
     try:
-        graph = build_graph(checkpointer=saver, verifier=stub_verifier)
+        graph = build_graph(checkpointer=saver, verifier=supporting_verifier)
         return [
             (s.config["configurable"]["checkpoint_id"], s.next)
             for s in graph.get_state_history(thread_config(run_id))
@@ -92,7 +80,7 @@ def test_prune_keeps_the_last_checkpoint_and_the_ones_at_interrupts(store, runs)
     assert result.bytes_after < result.bytes_before
     # the final state still loads, and the audit trail is whole
     saver = open_saver(store.path)
-    graph = build_graph(checkpointer=saver, verifier=stub_verifier)
+    graph = build_graph(checkpointer=saver, verifier=supporting_verifier)
     final = graph.get_state(thread_config(reviewed))
     assert (
         final.next == ()

@@ -433,3 +433,22 @@ class CompliantResponder:
             keep.append({"text": text, "passages": [n]})
             used.add(text)
         return {"claims": keep}
+
+
+def supporting_verifier(claims: Sequence[Any], sources: Sequence[Any]) -> list[Any]:
+    """A verifier double (``verify(claims, sources) -> list[Verdict]``): every claim
+    ``supported`` with confidence 0.9 by its first citation, with one ``lexical`` check. Use it
+    with ``build_graph(verifier=...)`` or ``Worker(verifier=...)`` to test graph behaviour apart
+    from the real verifier's tuning."""
+    from baton.contracts import CheckResult, Verdict
+
+    return [
+        Verdict(
+            claim_id=c.id,
+            label="supported",
+            confidence=0.9,
+            evidence=list(c.citations[:1]),
+            checks=[CheckResult(check="lexical", label="supported", score=0.9, detail="stub")],
+        )
+        for c in claims
+    ]

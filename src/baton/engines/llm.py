@@ -28,6 +28,7 @@ from baton import usage
 from baton.contracts import Claim, Evidence, Handoff, Route, Task, Verdict
 from baton.engines import prompts
 from baton.engines.base import SupervisorView
+from baton.engines.offline import research_query
 from baton.errors import ScriptError
 from baton.faults import classify, fault
 from baton.text import PassageIndex
@@ -178,8 +179,7 @@ class LLMEngine:
         )
 
     def _candidates(self, task: Task) -> list[Evidence]:
-        query = task.question if task.kind == "answer" else f"{task.question}\n{task.draft or ''}"
-        return PassageIndex.build(task.sources).search(query, k=CANDIDATES)
+        return PassageIndex.build(task.sources).search(research_query(task), k=CANDIDATES)
 
     def research(self, task: Task, handoff: Handoff) -> list[Evidence]:
         candidates = self._candidates(task)

@@ -21,6 +21,11 @@ MIN_WORDS, MAX_WORDS = 5, 80
 """Sentence length (words) that can stand as a claim; shorter or longer passages are menus or dumps."""
 
 
+def research_query(task: Task) -> str:
+    """What passages are ranked for: the question, plus the draft in ``check`` tasks."""
+    return task.question if task.kind == "answer" else f"{task.question}\n{task.draft or ''}"
+
+
 def _words(text: str) -> int:
     return len(text.split())
 
@@ -35,8 +40,7 @@ class OfflineEngine:
         return Route(next=view.suggested, reason="deterministic plan")
 
     def research(self, task: Task, handoff: Handoff) -> list[Evidence]:
-        query = task.question if task.kind == "answer" else f"{task.question}\n{task.draft or ''}"
-        return PassageIndex.build(task.sources).search(query, k=RESEARCH_K)
+        return PassageIndex.build(task.sources).search(research_query(task), k=RESEARCH_K)
 
     def analyze(
         self,
