@@ -11,8 +11,10 @@
    and routes research -> analyze -> verify -> write in a cycle, the verifier is a stub;
    (b) bare LangGraph: a supervisor node and four instant specialist nodes with the same hops
    and the same SQLite checkpointer (``SqliteSaver`` on the same WAL connection settings),
-   invoked directly. Both run in this process, interleaved, ``--reps`` times; the figures are
-   medians of milliseconds per hop.
+   invoked directly. Both run at both LangGraph durabilities (``sync``, baton's default, and
+   ``async``, LangGraph's), in this process, interleaved, ``--reps`` times; the figures are
+   medians of milliseconds per hop, and each ratio compares baton with bare LangGraph at the
+   same durability (the headline one at baton's default).
 2. **Checkpoint bytes.** One 40-hop baton run in a fresh database: bytes of its checkpoint data
    (checkpoint + metadata blobs and pending writes) divided by the size of its live final state
    (the same serializer's bytes of ``get_state().values``), before and after ``prune``.
@@ -48,7 +50,7 @@ from baton.checkpoints.retention import checkpoint_bytes, prune
 from baton.contracts import CheckResult, Claim, Evidence, Route, Task, Verdict
 from baton.policy import Policy
 from baton.taskfile import load_tasks
-from baton.worker import Worker
+from baton.worker import DURABILITIES, DURABILITY, Worker
 
 ROOT = Path(__file__).resolve().parents[1]
 TASK_ID = "fcgpt-r57-answer"
@@ -79,6 +81,7 @@ class InstantEngine:
 
     name = "instant"
     usage = 0
+    local = True  # no model call: its turns run inline, as the offline engine's do
 
     def __init__(self, task: Task, hops: int):
         self.hops = hops
@@ -113,6 +116,9 @@ def instant_verifier(claims, sources):
         )
         for c in claims
     ]
+
+
+instant_verifier.local = True  # type: ignore[attr-defined]  # CPU only, like baton's verifier
 
 
 def baton_task(task: Task, hops: int) -> Task:
@@ -172,17 +178,27 @@ def bare_graph(task: Task, hops: int, checkpointer) -> Any:
 
 
 def overhead(hops: int, reps: int, workdir: Path) -> dict[str, Any]:
+    """Milliseconds per hop of baton and bare LangGraph at both durabilities: ``sync`` (each
+    checkpoint written before the next superstep; baton's default) and ``async`` (written
+    while the next superstep runs; LangGraph's default). Each ratio compares the two at the
+    same durability; the headline ``overhead_ratio_vs_langgraph`` is the one at baton's
+    default. The four variants run interleaved, ``reps`` times each; medians."""
     task = example_task()
     store = Store(workdir / "baton.db")
-    worker = Worker(store, engine=InstantEngine(task, hops), verifier=instant_verifier)
+    workers = {
+        mode: Worker(
+            store, engine=InstantEngine(task, hops), verifier=instant_verifier, durability=mode
+        )
+        for mode in DURABILITIES
+    }
     run_task = baton_task(task, hops)
     saver = open_saver(workdir / "bare.db")
     bare = bare_graph(task, hops, saver)
 
-    def run_baton() -> float:
+    def run_baton(mode: str) -> float:
         run_id = store.submit(run_task)
         t0 = time.perf_counter()
-        worker.run_once()
+        workers[mode].run_once()
         dt = time.perf_counter() - t0
         row = store.run(run_id)
         if (row["status"], row["hops"]) != ("finished", hops):
@@ -191,26 +207,40 @@ def overhead(hops: int, reps: int, workdir: Path) -> dict[str, Any]:
             )
         return dt
 
-    def run_bare() -> float:
+    def run_bare(mode: str) -> float:
         t0 = time.perf_counter()
         out = bare.invoke(
-            {"task": task, "hops": 0}, {"configurable": {"thread_id": uuid.uuid4().hex}}
+            {"task": task, "hops": 0},
+            {"configurable": {"thread_id": uuid.uuid4().hex}},
+            durability=mode,
         )
         dt = time.perf_counter() - t0
         if out["hops"] != hops:
             raise RuntimeError(f"bare run ended at hop {out['hops']}")
         return dt
 
-    run_baton(), run_bare()  # warm-up (imports, caches, first pages)
-    b, g = [], []
+    times: dict[tuple[str, str], list[float]] = {}
+    for mode in DURABILITIES:  # warm-up (imports, caches, first pages)
+        run_baton(mode), run_bare(mode)
     for _ in range(reps):
-        b.append(run_baton())
-        g.append(run_bare())
-    ms_b = 1000 * statistics.median(b) / hops
-    ms_g = 1000 * statistics.median(g) / hops
+        for mode in DURABILITIES:
+            times.setdefault(("baton", mode), []).append(run_baton(mode))
+            times.setdefault(("langgraph", mode), []).append(run_bare(mode))
+    ms = {k: 1000 * statistics.median(v) / hops for k, v in times.items()}
+    by_mode = {
+        mode: {
+            "baton": round(ms["baton", mode], 3),
+            "langgraph": round(ms["langgraph", mode], 3),
+            "ratio": round(ms["baton", mode] / ms["langgraph", mode], 3),
+        }
+        for mode in DURABILITIES
+    }
+    head = by_mode[DURABILITY]
     return {
-        "ms_per_hop": {"baton": round(ms_b, 3), "langgraph": round(ms_g, 3)},
-        "overhead_ratio_vs_langgraph": round(ms_b / ms_g, 3),
+        "ms_per_hop": {"baton": head["baton"], "langgraph": head["langgraph"]},
+        "overhead_ratio_vs_langgraph": head["ratio"],
+        "durability": DURABILITY,
+        "by_durability": by_mode,
     }
 
 
@@ -406,6 +436,8 @@ def main(argv: list[str] | None = None) -> int:
     result = {
         "overhead_ratio_vs_langgraph": over["overhead_ratio_vs_langgraph"],
         "ms_per_hop": over["ms_per_hop"],
+        "durability": over["durability"],
+        "by_durability": over["by_durability"],
         "checkpoint_bytes_ratio_vs_live_state": cp["checkpoint_bytes_ratio_vs_live_state"],
         "checkpoint_bytes_ratio_before_pruning": cp["checkpoint_bytes_ratio_before_pruning"],
         "context_tokens_ratio_vs_full_history": tok.get("context_tokens_ratio_vs_full_history"),
@@ -418,12 +450,14 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     w = sys.stdout.write
     w(f"per-hop time, {args.hops}-hop run, median of {args.reps} interleaved repetitions:\n")
-    w(
-        f"  baton      {over['ms_per_hop']['baton']:8.3f} ms/hop\n  langgraph  {over['ms_per_hop']['langgraph']:8.3f} ms/hop\n"
-    )
-    w(
-        f"  ratio      {over['overhead_ratio_vs_langgraph']:8.3f}  (target <= {TARGETS['overhead_ratio_vs_langgraph']})\n"
-    )
+    w("  durability   baton ms/hop   langgraph ms/hop   ratio\n")
+    for mode, m in over["by_durability"].items():
+        mark = (
+            f"  (target <= {TARGETS['overhead_ratio_vs_langgraph']}; baton's default)"
+            if mode == over["durability"]
+            else ""
+        )
+        w(f"  {mode:10s} {m['baton']:12.3f} {m['langgraph']:18.3f} {m['ratio']:7.3f}{mark}\n")
     w(
         f"checkpoint bytes of a {cp['hops']}-hop run / live final state ({cp['live_state_bytes']:,} bytes):\n"
     )

@@ -9,6 +9,7 @@ import pytest
 
 from baton import audit
 from baton.contracts import (
+    Claim,
     Decision,
     Evidence,
     Failure,
@@ -366,3 +367,40 @@ def test_trace_table_and_jsonl(store, r57):
     import json
 
     assert [(r["step"], r["node"], r["kind"]) for r in map(json.loads, lines)] == EXPECTED
+
+
+def test_summaries_read_models_and_their_dumps_alike(r57):
+    ev = Evidence(source_id="s1", start=0, end=9, text="The Moon.")
+    claim = Claim(id="c1", text="The Moon.", citations=[ev], author="analyze")
+    values = {
+        "task": r57,
+        "handoff": Handoff(
+            sender="supervise",
+            recipient="research",
+            hop=3,
+            instructions="find passages",
+            expected_output="passages",
+            on_failure="supervise",
+        ),
+        "claims": [claim],
+        "verdicts": [
+            Verdict(claim_id="c1", label="supported", confidence=0.9),
+            Verdict(claim_id="c2", label="contradicted", confidence=0.8),
+        ],
+        "failures": [Failure(node="write", kind="timeout", detail="too slow", hop=2)],
+        "pending_failure": None,
+        "retries": {"write": 1},
+        "hops": 3,
+    }
+    expected = {
+        "task": f"task {r57.id} (answer, {len(r57.sources)} sources)",
+        "handoff": "supervise -> research (hop 3)",
+        "claims": "1 claim: c1",
+        "verdicts": "2 verdicts: 1 contradicted, 1 supported",
+        "failures": "write timeout: too slow",
+        "pending_failure": "cleared",
+        "retries": '{"write": 1}',
+        "hops": "3",
+    }
+    assert audit.changed_keys(values) == dict(sorted(expected.items()))
+    assert audit.changed_keys(audit.jsonable(values)) == dict(sorted(expected.items()))

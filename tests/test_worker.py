@@ -118,3 +118,25 @@ def test_a_run_whose_worker_died_resumes_from_its_last_checkpoint(store, example
     assert "resumed from checkpoint after a lost worker" in [e["summary"] for e in events]
     steps = [(e["step"], e["node"], e["kind"]) for e in events if e["step"] is not None]
     assert len(steps) == len(set(steps))
+
+
+@pytest.mark.parametrize("durability", ["sync", "async"])
+def test_both_durabilities_record_the_same_run(store, example_tasks, durability):
+    task = next(t for t in example_tasks if t.id == "fcgpt-r57-answer")
+    (run_id,) = run_tasks(store, [task], durability=durability)
+    row = store.run(run_id)
+    assert (row["status"], row["hops"]) == ("finished", 4)
+    nodes = [e["node"] for e in store.events(run_id) if e["kind"] == "node"]
+    assert nodes == ["supervise", "research", "supervise", "analyze", "supervise", "verify"] + [
+        "supervise",
+        "write",
+        "supervise",
+        "finish",
+    ]
+
+
+def test_a_durability_that_loses_killed_runs_is_refused(store):
+    from baton.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="durability must be one of sync, async, not 'exit'"):
+        Worker(store, durability="exit")

@@ -38,6 +38,8 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from pydantic import BaseModel
+
 EVENT_KINDS: tuple[str, ...] = (
     "status",
     "node_start",
@@ -57,12 +59,14 @@ TRACE_COLUMNS: tuple[str, ...] = ("time", "step", "hop", "node", "kind", "ms", "
 
 def jsonable(value: Any) -> Any:
     """``value`` with pydantic models dumped to JSON-ready dicts (recursively)."""
-    if hasattr(value, "model_dump"):
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    if isinstance(value, BaseModel):
         return value.model_dump(mode="json")
-    if isinstance(value, Mapping):
-        return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [jsonable(v) for v in value]
+    if isinstance(value, (dict, Mapping)):
+        return {str(k): jsonable(v) for k, v in value.items()}
     return value
 
 
@@ -75,21 +79,30 @@ def _clip(text: str, n: int = 120) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
+def _get(obj: Any, name: str, default: Any = None) -> Any:
+    """Field ``name`` of a pydantic model or a dict (state values come as either)."""
+    if isinstance(obj, (dict, Mapping)):
+        return obj.get(name, default)
+    return getattr(obj, name, default)
+
+
 def summarize_key(key: str, value: Any) -> str:
-    """A one-line summary of the new value of state key ``key`` (for ``changed``)."""
-    v = jsonable(value)
+    """A one-line summary of the new value of state key ``key`` (for ``changed``). Reads the
+    fields it names; never dumps a whole model (the task's sources can be megabytes)."""
+    v = value
     if v is None:
         return "cleared"
     if key == "handoff":
-        return f"{v['sender']} -> {v['recipient']} (hop {v['hop']})"
+        return f"{_get(v, 'sender')} -> {_get(v, 'recipient')} (hop {_get(v, 'hop')})"
     if key == "claims":
         return f"{_plural(len(v), 'claim')}" + (
-            ": " + ", ".join(c["id"] for c in v[:12]) if v else ""
+            ": " + ", ".join(_get(c, "id") for c in v[:12]) if v else ""
         )
     if key == "verdicts":
         counts: dict[str, int] = {}
         for x in v:
-            counts[x["label"]] = counts.get(x["label"], 0) + 1
+            label = _get(x, "label")
+            counts[label] = counts.get(label, 0) + 1
         return _plural(len(v), "verdict") + (
             ": " + ", ".join(f"{n} {lab}" for lab, n in sorted(counts.items())) if v else ""
         )
@@ -98,28 +111,35 @@ def summarize_key(key: str, value: Any) -> str:
     if key == "answer":
         return _plural(len(str(v).split()), "word")
     if key in ("failures", "pending_failure"):
-        items = v if isinstance(v, list) else [v]
+        items = v if isinstance(v, (list, tuple)) else [v]
         return (
-            "; ".join(f"{f['node']} {f['kind']}: {_clip(f['detail'], 80)}" for f in items) or "none"
+            "; ".join(
+                f"{_get(f, 'node')} {_get(f, 'kind')}: {_clip(_get(f, 'detail'), 80)}"
+                for f in items
+            )
+            or "none"
         )
     if key == "review":
-        return f"review requested: {v['reason']}" + (f" ({v['bound']})" if v.get("bound") else "")
+        bound = _get(v, "bound")
+        return f"review requested: {_get(v, 'reason')}" + (f" ({bound})" if bound else "")
     if key == "directive":
-        return f"-> {v['next']}"
+        return f"-> {_get(v, 'next')}"
     if key == "decisions":
         return _plural(len(v), "decision") + (
-            f", last {v[-1]['action']} by {v[-1]['reviewer']}" if v else ""
+            f", last {_get(v[-1], 'action')} by {_get(v[-1], 'reviewer')}" if v else ""
         )
     if key == "report":
-        return f"report: {_plural(len(v.get('claims', [])), 'claim')}, {_plural(len(v.get('caveats', [])), 'caveat')}"
+        return f"report: {_plural(len(_get(v, 'claims') or []), 'claim')}, {_plural(len(_get(v, 'caveats') or []), 'caveat')}"
     if key == "trace":
         return f"+{_plural(len(v), 'line')}"
     if key == "task":
-        return f"task {v.get('id') or ''} ({v.get('kind')}, {_plural(len(v.get('sources', [])), 'source')})".replace(
+        kind, n = _get(v, "kind"), len(_get(v, "sources") or [])
+        return f"task {_get(v, 'id') or ''} ({kind}, {_plural(n, 'source')})".replace(
             "task  ", "task "
         )
-    if isinstance(v, list):
+    if isinstance(v, (list, tuple)):
         return _plural(len(v), "item")
+    v = jsonable(v)
     if isinstance(v, dict):
         return _clip(json.dumps(v, sort_keys=True), 120)
     return _clip(str(v), 120)
@@ -183,20 +203,21 @@ def _check_event(verdicts: list[dict[str, Any]]) -> tuple[str, list[dict[str, An
 
 
 def _saw(node: str, values: Mapping[str, Any]) -> dict[str, Any]:
-    if node == "supervise" or values.get("handoff") is None:
+    handoff = values.get("handoff")
+    if node == "supervise" or handoff is None:
         counts: dict[str, int] = {}
-        for v in jsonable(values.get("verdicts") or []):
-            counts[v["label"]] = counts.get(v["label"], 0) + 1
+        for v in values.get("verdicts") or []:
+            label = _get(v, "label")
+            counts[label] = counts.get(label, 0) + 1
         return {
             "passages": len(values.get("passages") or []),
             "claims": len(values.get("claims") or []),
             "verdicts": counts,
             "answer_written": bool(values.get("answer")),
         }
-    h = jsonable(values["handoff"])
     return {
         "handoff": {
-            k: h.get(k)
+            k: jsonable(_get(handoff, k))
             for k in ("sender", "recipient", "hop", "instructions", "context", "expected_output")
         }
     }

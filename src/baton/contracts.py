@@ -11,7 +11,6 @@ A missing or malformed result is a ``Failure``, never an empty success.
 from __future__ import annotations
 
 import re
-import unicodedata
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
@@ -40,6 +39,7 @@ MAX_DRAFT_CHARS = 200_000
 MAX_SOURCES = 500
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 BINARY_FRACTION = 0.3
 """A text with more than this fraction of control or U+FFFD replacement characters is binary data."""
 
@@ -63,7 +63,7 @@ def _clean_text(value: str, field: str, limit: int) -> str:
         raise ValueError(f"{field} has {len(value):,} characters; the limit is {limit:,}")
     value = _CONTROL.sub("\ufffd", value)
     # Lone surrogates cannot be stored as UTF-8; they only come from broken decoding.
-    if any(unicodedata.category(ch) == "Cs" for ch in value):
+    if _SURROGATE.search(value):
         raise ValueError(f"{field} is not valid Unicode text (lone surrogates)")
     return value
 

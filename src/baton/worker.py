@@ -9,9 +9,10 @@ For each claimed run the worker picks up exactly where the checkpoints say:
 - paused at ``review`` with no decision: back to ``waiting_review``;
 - a checkpoint mid-run (the previous worker died): continue from it (``input=None``).
 
-It streams ``updates`` and ``checkpoints`` with ``durability="sync"`` (a checkpoint is on
-disk before its events are written, so a crash can never leave events ahead of the
-checkpoints); each node update becomes ``events`` rows keyed by
+It streams ``updates`` and ``checkpoints`` with ``durability="sync"`` by default (a checkpoint
+is on disk before its events are written, so a crash can never leave events ahead of the
+checkpoints; with ``"async"`` it can, and the step a crash lost runs again while its first
+record stands); each node update becomes ``events`` rows keyed by
 the superstep, so replaying a step after a crash writes nothing twice (at-least-once
 execution, exactly-once records). An interrupt becomes a ``review_items`` row.
 """
@@ -33,15 +34,22 @@ from langgraph.types import Command
 from baton.checkpoints import Store, open_saver
 from baton.checkpoints.ledger import START, Ledger
 from baton.contracts import Report, ReviewRequest, Task
+from baton.errors import ConfigError
 from baton.graph import build_graph, initial_state
 from baton.graph.state import claims_of, report_of, verdicts_of
 
 log = logging.getLogger("baton.worker")
 
 DURABILITY = "sync"
-"""LangGraph durability of worker runs: ``sync`` writes each checkpoint before the next
-superstep starts, so a killed worker never leaves a step half-saved (``async`` measured about
-5 % faster per hop on the orchestration bench; not worth the weaker crash story)."""
+"""Default LangGraph durability of worker runs: ``sync`` writes each checkpoint before the
+next superstep starts, so a killed worker never leaves a step half-saved. ``async`` (LangGraph's
+own default) writes it while the next superstep runs: a few per cent faster per hop on
+``bench/orchestration.py``; a worker killed mid-write loses that step, which the next worker
+runs again (at-least-once)."""
+
+DURABILITIES = ("sync", "async")
+"""Durability modes a ``Worker`` accepts (LangGraph's ``exit`` would lose a killed run's
+every step, so it is refused)."""
 
 FLUSH_S = 0.25
 """Audit events and progress of the supersteps run are written together at most this often
@@ -64,7 +72,8 @@ def _counts(values: Mapping[str, Any]) -> dict[str, int]:
 
 
 class _Heartbeat(threading.Thread):
-    """Extends the lease every ``lease_s / 3`` seconds on its own connection."""
+    """Extends the lease every ``lease_s / 3`` seconds on its own connection, opened at the
+    first beat (a run shorter than that never pays for it)."""
 
     def __init__(self, path: str, run_id: str, worker_id: str, lease_s: float):
         super().__init__(daemon=True, name=f"heartbeat-{run_id}")
@@ -73,14 +82,16 @@ class _Heartbeat(threading.Thread):
         self.lost = threading.Event()
 
     def run(self) -> None:
-        store = Store(self.path)
+        store: Store | None = None
         try:
             while not self.stop_event.wait(max(0.05, self.lease_s / 3)):
+                store = store or Store(self.path)
                 if not store.heartbeat(self.run_id, self.worker_id, self.lease_s):
                     self.lost.set()
                     return
         finally:
-            store.close()
+            if store is not None:
+                store.close()
 
 
 class Worker:
@@ -89,6 +100,8 @@ class Worker:
     - ``store``: a ``Store`` or a path to the SQLite file.
     - ``engine``, ``verifier``, ``table``, ``nodes``: passed to ``build_graph``.
     - ``lease_seconds``: how long a claim lasts without a heartbeat (default 60 s).
+    - ``durability``: ``"sync"`` (default) or ``"async"``, see ``DURABILITY``; anything else
+      raises ``ConfigError``.
     - ``on_event``: called with each event dict as it is written (for progress displays).
     """
 
@@ -103,7 +116,13 @@ class Worker:
         lease_seconds: float = 60.0,
         worker_id: str | None = None,
         on_event: Callable[[dict[str, Any]], None] | None = None,
+        durability: str = DURABILITY,
     ):
+        if durability not in DURABILITIES:
+            raise ConfigError(
+                f"durability must be one of {', '.join(DURABILITIES)}, not {durability!r}"
+            )
+        self.durability = durability
         self.store = store if isinstance(store, Store) else Store(store)
         self.lease_seconds = float(lease_seconds)
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
@@ -147,12 +166,15 @@ class Worker:
     def _emit(self, run_id: str, *events: Mapping[str, Any], **event: Any) -> None:
         """Write audit events (``Store.add_event`` keyword dicts, or one as keywords) in one
         transaction, then pass the ones written (not replays) to ``on_event``. See ``baton.audit``."""
-        batch = [dict(e) for e in events] + ([event] if event else [])
+        batch = [*events, event] if event else list(events)
+        if self.on_event is None:  # one statement; nobody needs to know which rows are new
+            with self._locked(), self.store.transaction():
+                self.store.add_events(run_id, batch)
+            return
         with self._locked(), self.store.transaction():
             written = [e for e in batch if self.store.add_event(run_id, **e)]
-        if self.on_event is not None:
-            for e in written:
-                self.on_event({"run_id": run_id, **e})
+        for e in written:
+            self.on_event({"run_id": run_id, **e})
 
     def _locked(self) -> Any:
         """Hold the checkpointer's lock (re-entrant use is avoided by callers): a checkpoint
@@ -242,6 +264,7 @@ class Worker:
             nonlocal resume_item, tokens_before
             if not steps:
                 return
+            marks: list[tuple[str, str]] = []
             with self._locked(), self.store.transaction():
                 for step, checkpoint_id, updates, values, _ in steps:
                     for node, update, ms, ended in updates:
@@ -252,10 +275,11 @@ class Worker:
                             run_id, step, node, update, ms, values, tokens=spent, ended_at=ended
                         )
                         self._record_bounds(run_id, step, node, update, values)
-                        self.ledger.mark(run_id, node, checkpoint_id, "events", self.worker_id)
+                        marks.append((node, checkpoint_id))
                         if node == "review" and resume_item:
                             self.store.mark_applied(resume_item)
                             resume_item = None
+                self.ledger.mark_all(run_id, marks, "events", self.worker_id)
                 values, nxt = steps[-1][3], steps[-1][4]
                 held = self.store.progress(
                     run_id,
@@ -270,7 +294,7 @@ class Worker:
                 raise LeaseLost(run_id)
 
         for mode, chunk in self.graph.stream(
-            graph_input, cfg, stream_mode=["updates", "checkpoints"], durability=DURABILITY
+            graph_input, cfg, stream_mode=["updates", "checkpoints"], durability=self.durability
         ):
             if beat.lost.is_set():
                 raise LeaseLost(run_id)

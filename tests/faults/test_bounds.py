@@ -151,3 +151,67 @@ def test_the_worker_writes_the_token_alert_as_a_bound_event(store, fraction):
     bounds = [e for e in store.events(run_id) if e["kind"] == "bound"]
     assert len(bounds) == 1 and bounds[0]["summary"].startswith("token_alert: ")
     assert bounds[0]["summary"].endswith("alert at 70%)")
+
+
+class _LocalEngine:
+    """The offline engine with a research turn that records its thread and can be slow."""
+
+    def __init__(self, local: bool, research_s: float = 0.0):
+        from baton.engines.offline import OfflineEngine
+
+        self.inner, self.local, self.research_s = OfflineEngine(), local, research_s
+        self.name, self.usage = "local-test", 0
+        self.threads: list[str] = []
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+    def research(self, task, handoff):
+        import threading
+        import time
+
+        self.threads.append(threading.current_thread().name)
+        time.sleep(self.research_s)
+        return self.inner.research(task, handoff)
+
+
+@pytest.mark.parametrize("local", [True, False])
+def test_local_engines_run_inline_and_others_on_a_watched_thread(make_graph, local):
+    import threading
+
+    engine = _LocalEngine(local)
+    snap = run_graph(make_graph(engine), answer_task())
+    assert snap.values["outcome"] == "finished"
+    caller = threading.current_thread().name
+    if local:
+        assert engine.threads == [caller]
+    else:
+        assert len(engine.threads) == 1 and engine.threads[0].startswith("baton-turn")
+
+
+def test_a_custom_node_is_watched_even_with_a_local_engine(make_graph):
+    import threading
+
+    seen: list[str] = []
+
+    def my_verify(state, ctx):
+        from baton.nodes import NODES
+
+        seen.append(threading.current_thread().name)
+        return NODES["verify"](state, ctx)
+
+    snap = run_graph(make_graph(_LocalEngine(True), nodes={"verify": my_verify}), answer_task())
+    assert snap.values["outcome"] == "finished"
+    assert seen and all(name.startswith("baton-turn") for name in seen)
+
+
+def test_an_inline_turn_past_its_timeout_is_a_timeout_failure(make_graph):
+    engine = _LocalEngine(True, research_s=0.6)
+    snap = run_graph(
+        make_graph(engine), answer_task(agent_turn_timeout_s=0.5, max_retries_per_agent=0)
+    )
+    request = _review(snap)
+    assert [(f.node, f.kind, f.detail) for f in request.failures] == [
+        ("research", "timeout", "timeout: research turn took longer than agent_turn_timeout_s=0.5")
+    ]
+    assert len(engine.threads) == 1, "the turn ran once, to its end, on the caller's thread"

@@ -54,6 +54,25 @@ class Ledger:
         """Record a completed (idempotent) effect. False when it was already recorded."""
         return self._insert(run_id, node, checkpoint_id, effect, worker_id)
 
+    def mark_all(
+        self,
+        run_id: str,
+        marks: list[tuple[str, str]],
+        effect: str,
+        worker_id: str | None = None,
+    ) -> int:
+        """``mark`` for each ``(node, checkpoint_id)`` of ``marks``, in one statement. Returns
+        how many were new."""
+        now = now_iso()
+        cur = self.store.conn.executemany(
+            "INSERT OR IGNORE INTO effects (run_id, node, checkpoint_id, effect, worker_id, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (run_id, node, checkpoint_id, effect, worker_id, now)
+                for node, checkpoint_id in marks
+            ],
+        )
+        return max(cur.rowcount, 0)
+
     def write_once(
         self,
         run_id: str,

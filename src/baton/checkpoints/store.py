@@ -13,7 +13,7 @@ import json
 import sqlite3
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,6 +38,28 @@ def new_id() -> str:
 
 def _loads(value: str | None) -> Any:
     return None if value in (None, "") else json.loads(value)
+
+
+_INSERT_EVENT = (
+    "INSERT OR IGNORE INTO events (run_id, step, node, kind, hop, summary, payload, duration_ms, tokens, created_at) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def _event_row(
+    run_id: str,
+    created_at: str,
+    step: int | None,
+    node: str,
+    kind: str,
+    summary: str,
+    hop: int | None = None,
+    payload: Any = None,
+    duration_ms: float | None = None,
+    tokens: int | None = None,
+) -> tuple[Any, ...]:
+    payload_json = None if payload is None else json.dumps(payload, default=str)
+    return (run_id, step, node, kind, hop, summary, payload_json, duration_ms, tokens, created_at)
 
 
 class Store:
@@ -225,22 +247,19 @@ class Store:
         """Append an audit event. With a ``step``, the event is unique per (run, step, node,
         kind): replaying the same superstep after a crash writes nothing twice (returns False)."""
         cur = self.conn.execute(
-            "INSERT OR IGNORE INTO events (run_id, step, node, kind, hop, summary, payload, duration_ms, tokens, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                run_id,
-                step,
-                node,
-                kind,
-                hop,
-                summary,
-                None if payload is None else json.dumps(payload, default=str),
-                duration_ms,
-                tokens,
-                now_iso(),
+            _INSERT_EVENT,
+            _event_row(
+                run_id, now_iso(), step, node, kind, summary, hop, payload, duration_ms, tokens
             ),
         )
         return cur.rowcount == 1
+
+    def add_events(self, run_id: str, events: Iterable[Mapping[str, Any]]) -> int:
+        """Append many events (``add_event`` keyword dicts) with one statement; returns how
+        many were written (replays of a superstep are skipped, as in ``add_event``)."""
+        now = now_iso()
+        cur = self.conn.executemany(_INSERT_EVENT, [_event_row(run_id, now, **e) for e in events])
+        return max(cur.rowcount, 0)
 
     def events(self, run_id: str) -> list[dict[str, Any]]:
         rows = self.db.query("SELECT * FROM events WHERE run_id = ? ORDER BY id", [run_id])

@@ -33,7 +33,11 @@ class SupervisorView(BaseModel):
 @runtime_checkable
 class Engine(Protocol):
     """Produces the content of each role. Every method may raise; the guard turns an exception
-    into a recorded ``Failure``. ``usage`` is the token count of the engine's last call (0 offline)."""
+    into a recorded ``Failure``. ``usage`` is the token count of the engine's last call (0 offline).
+
+    Optional: ``local = True`` declares CPU work on this machine with no model call or network
+    wait; the guard then runs the engine's turns inline instead of on a watched thread it can
+    abandon at a timeout (``baton.graph.guard``). Absent means not local."""
 
     name: str
 

@@ -88,6 +88,7 @@ class LLMEngine:
     """
 
     name = "llm"
+    local = False  # waits on a model: its turns run on a watched thread (baton.graph.guard)
 
     def __init__(self, model: BaseChatModel, *, method: str = "function_calling"):
         self.model = model

@@ -35,6 +35,7 @@ class OfflineEngine:
 
     name = "offline"
     usage = 0
+    local = True  # CPU work only: its turns run inline (see baton.graph.build)
 
     def route(self, task: Task, view: SupervisorView) -> Route:
         return Route(next=view.suggested, reason="deterministic plan")

@@ -37,6 +37,12 @@ def build_graph(
       the offline engine unless a model is configured).
     - ``verifier``: ``verify(claims, sources) -> list[Verdict]`` (default:
       ``baton.verifiers.verify``, the heterogeneous verifier).
+
+    An engine or verifier with ``local = True`` declares that its work is CPU work on this
+    machine (no model call, no network): the built-in nodes then run their turns inline
+    instead of on a watched thread (see ``baton.graph.guard``). Without the attribute it is
+    taken as not local. The offline engine and the default verifier are local; custom
+    ``nodes`` are always watched.
     - ``checkpointer``: any LangGraph checkpointer (``InMemorySaver``, baton's
       ``open_saver(path)``); interrupts for review need one.
 
@@ -49,12 +55,15 @@ def build_graph(
         from baton.engines import default_engine
 
         engine = default_engine()
+    verifier_local = verifier is None or bool(getattr(verifier, "local", False))
     if verifier is None:
         from baton.verifiers import verify as verifier
+    local = bool(getattr(engine, "local", False)) and verifier_local
+    custom = set(nodes or ())
 
     builder = StateGraph(RunState)
     for name in sorted(checked):
-        ctx = NodeContext(name, checked, engine, verifier)
+        ctx = NodeContext(name, checked, engine, verifier, watched=name in custom or not local)
         builder.add_node(
             name, guard(impl[name], ctx), destinations=tuple(sorted(checked[name])) or (END,)
         )

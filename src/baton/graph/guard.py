@@ -12,12 +12,16 @@ and so does ``ScriptError`` (a broken test script is not a run failure).
 
 The guard also keeps the run's accounts (every node but ``review``):
 
-- **turn and idle timeouts**: the node runs on a pooled thread; past
-  ``policy.agent_turn_timeout_s`` of wall clock, or, once the engine has called a model,
-  ``policy.idle_timeout_s`` with no sign of life from it (a model call starting or a reply
-  arriving, ``baton.usage.touch``),
-  the turn is abandoned and recorded as ``Failure(kind="timeout")`` (detail ``timeout: ...``).
-  The abandoned thread's result is discarded (nodes only act through their returned update).
+- **turn and idle timeouts**: a *watched* node (``NodeContext.watched``: one whose engine or
+  verifier may wait on a model or the network, and every custom node) runs on a pooled
+  thread; past ``policy.agent_turn_timeout_s`` of wall clock, or, once the engine has called
+  a model, ``policy.idle_timeout_s`` with no sign of life from it (a model call starting or a
+  reply arriving, ``baton.usage.touch``), the turn is abandoned and recorded as
+  ``Failure(kind="timeout")`` (detail ``timeout: ...``). The abandoned thread's result is
+  discarded (nodes only act through their returned update). A node whose engine and verifier
+  are ``local`` (CPU work on this machine, such as the offline engine) runs inline: abandoning
+  CPU work frees nothing (the thread keeps the core and the GIL), so such a turn is timed and,
+  past ``agent_turn_timeout_s``, recorded as the same timeout failure when it returns.
 - **tokens**: the turn's ``baton.usage.Meter`` is added to ``tokens``; crossing
   ``policy.token_alert_fraction`` of the budget appends a ``bounds`` entry (the worker writes
   it as a ``bound`` event);
@@ -73,27 +77,35 @@ _TURNS = ThreadPoolExecutor(max_workers=32, thread_name_prefix="baton-turn")
 turn abandoned at its timeout keeps its thread until it returns; 32 leave room for many."""
 
 
+def _too_long(ctx: NodeContext, turn_s: float) -> StepFailed:
+    return fault(
+        "timeout", "timeout", f"{ctx.name} turn took longer than agent_turn_timeout_s={turn_s:g}"
+    ).step_failed()
+
+
 def _turn(fn: NodeFn, state: RunState, ctx: NodeContext, meter: Meter, policy: Policy) -> Any:
-    """Run ``fn(state, ctx)`` on a pooled thread (same context variables) and wait for it
-    under the turn and idle timeouts. Raises what ``fn`` raises, or ``StepFailed(timeout)``."""
+    """Run ``fn(state, ctx)`` under the turn and idle timeouts: on a pooled thread (same
+    context variables) when ``ctx.watched``, else inline (see the module docstring). Raises
+    what ``fn`` raises, or ``StepFailed(timeout)``."""
 
     def target() -> Any:
         with metered(meter):
             return fn(state, ctx)
 
-    context = contextvars.copy_context()
     started = meter.last_activity = time.monotonic()
-    future = _TURNS.submit(context.run, target)
     turn_s, idle_s = policy.agent_turn_timeout_s, policy.idle_timeout_s
+    if not ctx.watched:
+        result = target()
+        if time.monotonic() - started >= turn_s:
+            raise _too_long(ctx, turn_s)
+        return result
+    context = contextvars.copy_context()
+    future = _TURNS.submit(context.run, target)
     while True:
         now = time.monotonic()
         if now - started >= turn_s:
             future.cancel()
-            raise fault(
-                "timeout",
-                "timeout",
-                f"{ctx.name} turn took longer than agent_turn_timeout_s={turn_s:g}",
-            ).step_failed()
+            raise _too_long(ctx, turn_s)
         if meter.active and now - meter.last_activity >= idle_s:
             future.cancel()
             raise fault(

@@ -158,16 +158,28 @@ def initial_state(task: Task, policy: Policy | None = None) -> RunState:
 
 class NodeContext:
     """What a node function receives besides the state: its own name, the transition table it
-    must respect, the engine that does the specialist work, and the verifier
-    (``verify(claims, sources) -> list[Verdict]``). Passive data."""
+    must respect, the engine that does the specialist work, the verifier
+    (``verify(claims, sources) -> list[Verdict]``), and ``watched``: whether the guard runs
+    the node's turns on a watched thread that it can abandon at a timeout (True unless the
+    node is built in and its engine and verifier are ``local``; see ``baton.graph.guard``).
+    Passive data."""
 
-    __slots__ = ("name", "table", "engine", "verifier")
+    __slots__ = ("name", "table", "engine", "verifier", "watched")
 
-    def __init__(self, name: str, table: dict[str, set[str]], engine: Any, verifier: Any = None):
+    def __init__(
+        self,
+        name: str,
+        table: dict[str, set[str]],
+        engine: Any,
+        verifier: Any = None,
+        *,
+        watched: bool = True,
+    ):
         self.name = name
         self.table = table
         self.engine = engine
         self.verifier = verifier
+        self.watched = watched
 
     def __repr__(self) -> str:  # pragma: no cover - debugging aid
         return f"NodeContext(name={self.name!r}, engine={type(self.engine).__name__})"
