@@ -140,3 +140,52 @@ def test_a_durability_that_loses_killed_runs_is_refused(store):
 
     with pytest.raises(ConfigError, match="durability must be one of sync, async, not 'exit'"):
         Worker(store, durability="exit")
+
+
+def _slow_research(seconds: float, during=None):
+    from baton.nodes import research
+
+    def slow(state, ctx):
+        deadline = time.monotonic() + seconds
+        if during is not None:
+            during()
+        time.sleep(max(0.0, deadline - time.monotonic()))
+        return research(state, ctx)
+
+    return slow
+
+
+def test_the_heartbeat_keeps_the_lease_of_a_run_longer_than_it(store, db_path, example_tasks):
+    from baton.checkpoints import Store
+
+    task = next(t for t in example_tasks if t.id == "fcgpt-r57-answer")
+    run_id = store.submit(task)
+    thief = Store(db_path)
+    tries: list[object] = []
+
+    def try_to_steal():
+        time.sleep(0.7)  # the 0.3 s lease would have expired twice without a heartbeat
+        tries.append(thief.claim("thief", 30))
+
+    worker = Worker(store, nodes={"research": _slow_research(0.8, try_to_steal)}, lease_seconds=0.3)
+    assert worker.run_once() == run_id
+    assert tries == [None]
+    assert store.run(run_id)["status"] == "finished"
+
+
+def test_a_worker_that_lost_its_lease_stops_without_writing(store, db_path, example_tasks):
+    from baton.checkpoints import Store
+
+    task = next(t for t in example_tasks if t.id == "fcgpt-r57-answer")
+    run_id = store.submit(task)
+    other = Store(db_path)
+
+    def take_over():  # as if the lease had expired and another worker had claimed the run
+        other.conn.execute("UPDATE runs SET lease_owner = 'other' WHERE id = ?", (run_id,))
+
+    worker = Worker(store, nodes={"research": _slow_research(0.5, take_over)}, lease_seconds=0.3)
+    worker.run_once()
+    row = store.run(run_id)
+    assert (row["status"], row["lease_owner"]) == ("running", "other")
+    kinds = [e["summary"] for e in store.events(run_id) if e["kind"] == "status"]
+    assert kinds == ["queued", "started"], "nothing written after the lease was lost"

@@ -72,24 +72,42 @@ def _counts(values: Mapping[str, Any]) -> dict[str, int]:
 
 
 class _Heartbeat(threading.Thread):
-    """Extends the lease every ``lease_s / 3`` seconds on its own connection, opened at the
-    first beat (a run shorter than that never pays for it)."""
+    """One per ``Worker``, started with its first run: every ``lease_s / 3`` seconds it
+    extends the lease of the run the worker is executing (``watch``), on its own connection,
+    opened at the first beat. A beat that finds the lease taken sets that run's ``lost``
+    event. One thread for all runs: starting a thread per run cost about 1 ms a run."""
 
-    def __init__(self, path: str, run_id: str, worker_id: str, lease_s: float):
-        super().__init__(daemon=True, name=f"heartbeat-{run_id}")
-        self.path, self.run_id, self.worker_id, self.lease_s = path, run_id, worker_id, lease_s
-        self.stop_event = threading.Event()
-        self.lost = threading.Event()
+    def __init__(self, path: str, worker_id: str, lease_s: float):
+        super().__init__(daemon=True, name=f"heartbeat-{worker_id}")
+        self.path, self.worker_id, self.lease_s = path, worker_id, lease_s
+        self._lock = threading.Lock()
+        self._current: tuple[str, threading.Event] | None = None
+
+    def watch(self, run_id: str) -> threading.Event:
+        """Beat for ``run_id`` from now on; returns the event set if its lease is lost."""
+        lost = threading.Event()
+        with self._lock:
+            self._current = (run_id, lost)
+        return lost
+
+    def unwatch(self) -> None:
+        with self._lock:
+            self._current = None
 
     def run(self) -> None:
         store: Store | None = None
         try:
-            while not self.stop_event.wait(max(0.05, self.lease_s / 3)):
+            while True:
+                time.sleep(max(0.05, self.lease_s / 3))
+                with self._lock:
+                    current = self._current
+                if current is None:
+                    continue
+                run_id, lost = current
                 store = store or Store(self.path)
-                if not store.heartbeat(self.run_id, self.worker_id, self.lease_s):
-                    self.lost.set()
-                    return
-        finally:
+                if not store.heartbeat(run_id, self.worker_id, self.lease_s):
+                    lost.set()
+        finally:  # pragma: no cover - a daemon thread ends with its process
             if store is not None:
                 store.close()
 
@@ -132,6 +150,7 @@ class Worker:
             table, nodes=nodes, engine=engine, verifier=verifier, checkpointer=self.saver
         )
         self.on_event = on_event
+        self._heartbeat: _Heartbeat | None = None
 
     # -- loop -----------------------------------------------------------------------------
 
@@ -187,10 +206,12 @@ class Worker:
     def execute(self, run_id: str) -> None:
         """Run the claimed ``run_id`` to its next stop. Any exception ends the run ``failed``
         with the error recorded (never a silent empty success)."""
-        beat = _Heartbeat(self.store.path, run_id, self.worker_id, self.lease_seconds)
-        beat.start()
+        if self._heartbeat is None:
+            self._heartbeat = _Heartbeat(self.store.path, self.worker_id, self.lease_seconds)
+            self._heartbeat.start()
+        lost = self._heartbeat.watch(run_id)
         try:
-            self._execute(run_id, beat)
+            self._execute(run_id, lost)
         except LeaseLost:
             log.warning("run %s: lease lost to another worker; stopping", run_id)
         except Exception as exc:  # noqa: BLE001 - recorded and surfaced as status failed
@@ -206,10 +227,9 @@ class Worker:
             )
             self.store.release(run_id, self.worker_id, "failed", reason="error", error=detail)
         finally:
-            beat.stop_event.set()
-            beat.join(timeout=5)
+            self._heartbeat.unwatch()
 
-    def _execute(self, run_id: str, beat: _Heartbeat) -> None:
+    def _execute(self, run_id: str, lost: threading.Event) -> None:
         cfg = {"configurable": {"thread_id": run_id}, "recursion_limit": RECURSION_LIMIT}
         snap = self.graph.get_state(cfg)
         resume_item: str | None = None
@@ -296,7 +316,7 @@ class Worker:
         for mode, chunk in self.graph.stream(
             graph_input, cfg, stream_mode=["updates", "checkpoints"], durability=self.durability
         ):
-            if beat.lost.is_set():
+            if lost.is_set():
                 raise LeaseLost(run_id)
             if mode == "updates":
                 for node, update in chunk.items():
