@@ -163,11 +163,16 @@ def _handoff(state: RunState, target: str, instructions: str, reason: str) -> Co
         update={
             "hops": hop,
             "handoff": handoff,
-            "pending_failure": None,
-            "directive": None,
+            **_cleared(state, "pending_failure", "directive"),
             "trace": [f"hop {hop}: supervise -> {target} ({reason})"],
         },
     )
+
+
+def _cleared(state: RunState, *keys: str) -> dict[str, None]:
+    """``{key: None}`` for each of ``keys`` that is set: a key already clear is not written
+    again (each write is a checkpoint row and an audit ``changed`` entry)."""
+    return {k: None for k in keys if state.get(k) is not None}
 
 
 def _escalate(
@@ -192,8 +197,7 @@ def _escalate(
     )
     update = {
         "review": request,
-        "pending_failure": None,
-        "directive": None,
+        **_cleared(state, "pending_failure", "directive"),
         "trace": [f"hop {hop}: supervise -> review ({reason}{': ' + bound if bound else ''})"],
     }
     if extra:
@@ -207,7 +211,10 @@ def _go(state: RunState, ctx: NodeContext, target: str, instructions: str, reaso
     if target == END_NODE:
         return Command(
             goto=END_NODE,
-            update={"pending_failure": None, "trace": [f"supervise -> finish ({reason})"]},
+            update={
+                **_cleared(state, "pending_failure"),
+                "trace": [f"supervise -> finish ({reason})"],
+            },
         )
     max_hops = int(state.get("max_hops", policy_of(state).max_hops))
     if int(state.get("hops", 0)) >= max_hops:
