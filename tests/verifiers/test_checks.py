@@ -114,3 +114,10 @@ def test_entities_match_variants_and_compounds(ev):
     )
     r = check_entities("The company is Libyan.", ev("It is based in Liberia."))
     assert r.label == "unsupported" and "Libyan" in r.detail
+
+
+def test_the_month_may_is_not_a_hedge(ev):
+    passage = ev("The submarine was launched on 1 May 1916 at Danzig.")
+    assert check_hedging("The submarine was launched in 1916 at Danzig.", passage).label is None
+    r = check_hedging("The submarine sank.", ev("The submarine may have sunk."))
+    assert r.label == "unsupported" and "may" in r.detail
