@@ -72,3 +72,8 @@ def test_a_page_date_without_its_year_supports_the_full_date(ev):
     assert (
         check_numbers("It aired on March 4.", ev("It aired on 4 March 2019.")).label == "supported"
     )
+
+
+def test_numbers_inside_names_are_not_quantities():
+    assert quantities("The SM U-30 submarine and COVID-19") == ()
+    assert [q.value for q in quantities("pre-2000 cars, a 10-episode series")] == [2000, 10]

@@ -3,6 +3,8 @@
 - Number words become digits with ``text_to_num.alpha2digit`` (the text2num library):
   "twelve percent" -> 12 %, "one point five million" -> 1,500,000.
 - Scale words multiply: "1.5 million", "1.5m", "$2bn", "3 thousand".
+- A number joined by a hyphen to a capital letter is part of a name, not a quantity
+  ("U-30", "COVID-19", "F-16"); the entity check sees it.
 - Percentages: "12%", "12 percent", "12 per cent" all carry the unit ``%``.
 - Dates: "March 5, 2010", "5 March 2010", "March 2010", "2010-03-05" are parsed with
   ``dateutil.parser`` into ``(year, month, day)`` with missing parts left ``None``; so are a
@@ -42,7 +44,7 @@ _DAY_MONTH = re.compile(
 """A day and month without a year ("May 7", "7th of May", "March 4th"), as web pages write
 dates in the year they are published; the month must be capitalised ("may 7" is a verb)."""
 _NUMBER = re.compile(
-    r"(?<![\w.])(?P<cur>[$€£¥])?\s?(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+    r"(?<![\w.])(?<!(?-i:[A-Z])[-‐])(?P<cur>[$€£¥])?\s?(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
     r"(?:\s?(?P<scale>thousand|million|billion|trillion|bn|mn|[kmb](?![a-z])|1000(?:000){0,3}(?!\d)))?"
     r"(?:\s?(?P<pct>%|percent\b|per cent\b|percentage points?\b))?",
     re.IGNORECASE,
