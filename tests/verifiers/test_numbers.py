@@ -77,3 +77,17 @@ def test_a_page_date_without_its_year_supports_the_full_date(ev):
 def test_numbers_inside_names_are_not_quantities():
     assert quantities("The SM U-30 submarine and COVID-19") == ()
     assert [q.value for q in quantities("pre-2000 cars, a 10-episode series")] == [2000, 10]
+
+
+def test_a_decade_is_matched_by_any_year_in_it(ev):
+    assert [q.kind for q in quantities("in the 1980s and the 2000's, not 1990")] == [
+        "decade",
+        "decade",
+        "year",
+    ]
+    assert (
+        check_numbers("It moved in the 2000s.", ev("It moved in July 2001.")).label == "supported"
+    )
+    assert check_numbers("It moved in the 2000s.", ev("It moved in 1998.")).label == "contradicted"
+    # a year inside a decade the evidence names is not contradicted by it (only not stated)
+    assert check_numbers("It moved in 1985.", ev("It moved in the 1980s.")).label == "unsupported"

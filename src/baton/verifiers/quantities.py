@@ -9,7 +9,8 @@
 - Dates: "March 5, 2010", "5 March 2010", "March 2010", "2010-03-05" are parsed with
   ``dateutil.parser`` into ``(year, month, day)`` with missing parts left ``None``; so are a
   day and a capitalised month without a year ("May 7", "7th of May", "March 4th": web pages
-  write dates of their own year so); a lone four-digit number between 1000 and 2100 is a year.
+  write dates of their own year so); a lone four-digit number between 1000 and 2100 is a
+  year, and with an "s" a decade ("1980s", "2000's"), matched by any year in it.
 
 Everything is a ``Quantity(kind, value, unit, text)`` where ``kind`` is ``number``, ``year``
 or ``date``; ``value`` is a float for numbers and years and a ``(year, month, day)`` tuple for
@@ -64,6 +65,8 @@ _SCALE = {
     "1000000000": 1e9,
     "1000000000000": 1e12,
 }
+_DECADE_END = re.compile(r"['’]?s\b")
+"""After a year ending in 0: "1980s", "2000's" name a decade."""
 _NUMBER_WORD = re.compile(
     r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
     r"fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|"
@@ -81,7 +84,8 @@ _APPROX = re.compile(
 class Quantity:
     """A normalised number, year or date found in text.
 
-    ``kind``: ``number`` | ``year`` | ``date``. ``value``: float (number, year) or
+    ``kind``: ``number`` | ``year`` | ``decade`` | ``date``. ``value``: float (number, year,
+    first year of a decade) or
     ``(year, month, day)`` with ``None`` for missing parts (date). ``unit``: ``%``, a currency
     sign or ``""``. ``approx``: the text hedges it ("about", "over", "nearly"). ``text``: the
     matched text (after number words were turned into digits).
@@ -143,7 +147,9 @@ def quantities(text: str) -> tuple[Quantity, ...]:
             and "," not in m.group("num")
             and 1000 <= value <= 2100
         ):
-            out.append(Quantity("year", value, "", approx, m.group(0).strip()))
+            decade = value % 10 == 0 and _DECADE_END.match(text, m.end("num"))
+            kind = "decade" if decade else "year"
+            out.append(Quantity(kind, value, "", approx, m.group(0).strip()))
             continue
         unit = "%" if pct else cur
         out.append(Quantity("number", value, unit, approx, m.group(0).strip()))
@@ -211,6 +217,14 @@ def matches(claim_q: Quantity, evidence_qs: tuple[Quantity, ...]) -> bool:
         if claim_q.kind == "date":
             if e.kind == "date" and _same_date(claim_q.value, e.value):  # type: ignore[arg-type]
                 return True
+        elif claim_q.kind == "decade":
+            year = e.value[0] if e.kind == "date" else e.value
+            if (
+                e.kind in ("year", "decade", "date")
+                and year is not None
+                and claim_q.value <= year < claim_q.value + 10  # type: ignore[operator]
+            ):
+                return True
         elif claim_q.kind == "year":
             if e.kind == "year" and e.value == claim_q.value:
                 return True
@@ -234,8 +248,10 @@ def comparable(claim_q: Quantity, evidence_qs: tuple[Quantity, ...]) -> bool:
         if claim_q.kind == "date" and claim_q.value[0] is None:  # type: ignore[index]
             if e.kind == "date":  # a day and month without a year compares only with dates
                 return True
-        elif claim_q.kind in ("date", "year") and e.kind in ("date", "year"):
-            return True
+        elif claim_q.kind in ("date", "year", "decade") and e.kind in ("date", "year", "decade"):
+            year = claim_q.value[0] if claim_q.kind == "date" else claim_q.value  # type: ignore[index]
+            if e.kind != "decade" or not e.value <= year < e.value + 10:  # type: ignore[operator]
+                return True
         if claim_q.kind == "number" and e.kind == "number" and claim_q.unit == e.unit:
             return True
     return False
