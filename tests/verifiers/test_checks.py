@@ -88,3 +88,36 @@ def test_phrases_need_words_together(ev):
     )
     assert together.score == 1.0 and together.label == "supported"
     assert scattered.score < 0.5 and scattered.label == "unsupported"
+
+
+def test_entities_skip_months_and_leading_function_words():
+    from baton.verifiers.entities import entities
+
+    assert entities("In June 2018, the Simpsons moved to Springfield.") == [
+        "Simpsons",
+        "Springfield",
+    ]
+    assert entities("The Simpsons is produced by Gracie Films.") == ["Simpsons", "Gracie Films"]
+    assert entities("On May 5, Eleven people met.") == []
+
+
+def test_entities_match_variants_and_compounds(ev):
+    assert (
+        check_entities("The company is Libyan.", ev("It is based in Libya.")).label == "supported"
+    )
+    assert check_entities("It was FamilyMart.", ev("It was Family Mart.")).label == "supported"
+    assert (
+        check_entities(
+            "Bristly Bellflowers grow here.", ev("Bristly bell flower grows here.")
+        ).label
+        == "supported"
+    )
+    r = check_entities("The company is Libyan.", ev("It is based in Liberia."))
+    assert r.label == "unsupported" and "Libyan" in r.detail
+
+
+def test_the_month_may_is_not_a_hedge(ev):
+    passage = ev("The submarine was launched on 1 May 1916 at Danzig.")
+    assert check_hedging("The submarine was launched in 1916 at Danzig.", passage).label is None
+    r = check_hedging("The submarine sank.", ev("The submarine may have sunk."))
+    assert r.label == "unsupported" and "may" in r.detail

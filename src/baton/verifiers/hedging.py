@@ -22,7 +22,7 @@ from baton.verifiers._common import claim_text, result
 
 NAME = "hedging"
 HEDGE = re.compile(
-    r"\b(?:may|might|could|possibly|perhaps|probably|likely|unlikely|suggests?|suggested|"
+    r"\b(?:(?-i:may)(?!\s+\d)|might|could|possibly|perhaps|probably|likely|unlikely|suggests?|suggested|"
     r"appears? to|seems? to|potentially|presumably|reportedly|allegedly|believed to|thought to|"
     r"estimated)\b",
     re.IGNORECASE,
