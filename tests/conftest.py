@@ -113,3 +113,26 @@ def checkpointer(request, tmp_path):
         saver = open_saver(tmp_path / "graph.db")
         yield saver
         saver.conn.close()
+
+
+@pytest.fixture
+def reviewed_run(store, example_tasks) -> str:
+    """The id of a run of ``fcgpt-r57-answer`` that hit its hop ceiling (2), was extended by
+    4 hops by reviewer ``ann`` and finished (verifier: ``supporting_verifier``)."""
+    from baton.contracts import Decision
+    from baton.policy import Policy
+    from baton.testing import supporting_verifier
+    from baton.worker import Worker, run_tasks
+
+    task = next(t for t in example_tasks if t.id == "fcgpt-r57-answer")
+    (run_id,) = run_tasks(
+        store,
+        [task.model_copy(update={"policy": Policy(max_hops=2)})],
+        verifier=supporting_verifier,
+    )
+    (item,) = store.queue()
+    store.decide(
+        item["item_id"], Decision(action="extend", reviewer="ann", extra_hops=4, note="go on")
+    )
+    Worker(store, verifier=supporting_verifier).drain()
+    return run_id

@@ -10,7 +10,6 @@ import pytest
 from baton import audit
 from baton.contracts import (
     Claim,
-    Decision,
     Evidence,
     Failure,
     Handoff,
@@ -31,27 +30,12 @@ from baton.inspect import (
 from baton.nodes import research
 from baton.policy import Policy
 from baton.testing import supporting_verifier
-from baton.worker import Worker, run_tasks
+from baton.worker import run_tasks
 
 
 @pytest.fixture
 def r57(example_tasks):
     return next(t for t in example_tasks if t.id == "fcgpt-r57-answer")
-
-
-def paused_extended_finished(store, task) -> str:
-    """A run that hits its hop ceiling (2), is extended by 4 hops by ``ann``, and finishes."""
-    (run_id,) = run_tasks(
-        store,
-        [task.model_copy(update={"policy": Policy(max_hops=2)})],
-        verifier=supporting_verifier,
-    )
-    (item,) = store.queue()
-    store.decide(
-        item["item_id"], Decision(action="extend", reviewer="ann", extra_hops=4, note="go on")
-    )
-    Worker(store, verifier=supporting_verifier).drain()
-    return run_id
 
 
 EXPECTED = [
@@ -94,8 +78,8 @@ EXPECTED = [
 ]
 
 
-def test_a_run_records_every_kind_of_event_exactly_once(store, r57):
-    run_id = paused_extended_finished(store, r57)
+def test_a_run_records_every_kind_of_event_exactly_once(store, reviewed_run):
+    run_id = reviewed_run
     events = store.events(run_id)
     assert [(e["step"], e["node"], e["kind"]) for e in events] == EXPECTED
     assert [e["summary"] for e in events if e["kind"] == "status"] == [
@@ -128,8 +112,8 @@ def test_a_run_records_every_kind_of_event_exactly_once(store, r57):
             assert e["duration_ms"] is None and e["tokens"] is None
 
 
-def test_node_events_say_what_the_node_saw_and_changed(store, r57):
-    run_id = paused_extended_finished(store, r57)
+def test_node_events_say_what_the_node_saw_and_changed(store, reviewed_run):
+    run_id = reviewed_run
     by = {(e["step"], e["node"], e["kind"]): e for e in store.events(run_id)}
     start = by[(2, "research", "node_start")]["payload"]
     assert start["saw"]["handoff"]["recipient"] == "research"
@@ -263,8 +247,8 @@ def test_check_events_come_only_from_the_verifier():
     assert [e["kind"] for e in from_author] == ["node_start", "node"]
 
 
-def test_inspection_rows_of_a_run(store, r57):
-    run_id = paused_extended_finished(store, r57)
+def test_inspection_rows_of_a_run(store, reviewed_run):
+    run_id = reviewed_run
     tl = timeline(store, run_id)
     assert [(r["step"], r["node"]) for r in tl] == [
         (1, "supervise"),
@@ -357,8 +341,8 @@ def test_history_and_fork_on_both_checkpointers(checkpointer, r57):
         fork(graph, "t1", rows[-1]["checkpoint_id"], {})
 
 
-def test_trace_table_and_jsonl(store, r57):
-    run_id = paused_extended_finished(store, r57)
+def test_trace_table_and_jsonl(store, reviewed_run):
+    run_id = reviewed_run
     rows = audit.trace_rows(store.events(run_id))
     table = audit.format_table(rows).splitlines()
     assert table[0].split() == ["time", "step", "hop", "node", "kind", "ms", "tokens", "summary"]

@@ -4,39 +4,14 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from baton.checkpoints import Store
 from baton.cli import main
-from baton.contracts import Decision
-from baton.policy import Policy
-from baton.testing import supporting_verifier
-from baton.worker import Worker, run_tasks
 
 
 def cli(capsys, *args) -> tuple[int, str, str]:
     rc = main([str(a) for a in args])
     out, err = capsys.readouterr()
     return rc, out, err
-
-
-@pytest.fixture
-def reviewed_run(db_path, example_tasks) -> str:
-    """A run that paused at its hop ceiling, was extended by ``ann`` and finished."""
-    store = Store(db_path)
-    task = next(t for t in example_tasks if t.id == "fcgpt-r57-answer")
-    (run_id,) = run_tasks(
-        store,
-        [task.model_copy(update={"policy": Policy(max_hops=2)})],
-        verifier=supporting_verifier,
-    )
-    (item,) = store.queue()
-    store.decide(
-        item["item_id"], Decision(action="extend", reviewer="ann", extra_hops=4, note="go on")
-    )
-    Worker(store, verifier=supporting_verifier).drain()
-    store.close()
-    return run_id
 
 
 def test_trace_jsonl_prints_every_event_with_its_fields(capsys, db_path, reviewed_run):
