@@ -270,3 +270,30 @@ def test_db_defaults_to_baton_db_env(capsys, db_path, monkeypatch):
     monkeypatch.setenv("BATON_DB", str(db_path))
     rc, _, _ = cli(capsys, "submit", EXAMPLES / "check-task.json")
     assert rc == 0 and len(Store(db_path).runs()) == 1
+
+
+def test_show_gives_a_paused_run_its_claims_verdicts_and_why(capsys, store, db_path, example_tasks):
+    from baton.worker import run_tasks
+
+    task = next(t for t in example_tasks if t.id == "fcgpt-r17-check")
+    (run_id,) = run_tasks(store, [task])
+    (item,) = store.items(run_id)
+    request = item["request"]
+    assert (store.run(run_id)["status"], request["reason"]) == ("waiting_review", "contradicted")
+
+    rc, out, _ = cli(capsys, "show", run_id, "--db", db_path, "--json")
+    pending = json.loads(out)["pending_review"]
+    assert rc == 0 and pending == {
+        k: request[k]
+        for k in ("reason", "bound", "hop", "max_hops", "claims", "verdicts", "failures")
+    }
+
+    rc, out, _ = cli(capsys, "show", run_id, "--db", db_path)
+    assert rc == 0
+    assert f"paused for review: contradicted at hop {request['hop']} of 8\n" in out
+    for v in request["verdicts"]:
+        text = next(c["text"] for c in request["claims"] if c["id"] == v["claim_id"])
+        assert f"  {v['claim_id']} [{v['label']} {v['confidence']:.2f}] {text}\n" in out
+        ev = v["evidence"][0]
+        assert f"      evidence {ev['source_id']}[{ev['start']}:{ev['end']}]: " in out
+    assert "[contradicted " in out

@@ -265,6 +265,8 @@ def run_details(store, run_id: str) -> dict[str, Any]:
     """A run with its report, claims, verdicts and evidence, review items and decisions."""
     row = store.run(run_id)
     report = row["report"] or {}
+    items = store.items(run_id)
+    pending = next((i for i in reversed(items) if i["status"] == "pending"), None)
     out = run_line(row)
     out.update(
         {
@@ -290,12 +292,33 @@ def run_details(store, run_id: str) -> dict[str, Any]:
                         "action",
                     )
                 }
-                for i in store.items(run_id)
+                for i in items
             ],
+            # a paused run has no report yet: what the reviewer is asked about
+            "pending_review": None
+            if pending is None
+            else {
+                k: pending["request"].get(k)
+                for k in ("reason", "bound", "hop", "max_hops", "claims", "verdicts", "failures")
+            },
             "decisions": [d["decision"] for d in store.decisions(run_id)],
         }
     )
     return out
+
+
+def _show_claims(claims: list[dict[str, Any]], verdicts: list[dict[str, Any]]) -> None:
+    """Each claim with its verdict and its first two evidence spans."""
+    by_claim = {v["claim_id"]: v for v in verdicts}
+    typer.echo("\nclaims:")
+    for c in claims:
+        v = by_claim.get(c["id"])
+        badge = f"{v['label']} {v['confidence']:.2f}" if v else "unverified"
+        typer.echo(f"  {c['id']} [{badge}] {c['text']}")
+        for ev in (v["evidence"] if v else [])[:2]:
+            typer.echo(
+                f"      evidence {ev['source_id']}[{ev['start']}:{ev['end']}]: {ev['text'][:160]}"
+            )
 
 
 @app.command()
@@ -317,23 +340,22 @@ def show(run_id: str, db: DbOpt = None, as_json: JsonOpt = False) -> None:
     )
     if d["error"]:
         w(f"error: {d['error']}")
-    report = d["report"]
+    report, pending = d["report"], d["pending_review"]
     if report:
         w("\nanswer:\n  " + report["answer"].replace("\n", "\n  "))
-        verdicts = {v["claim_id"]: v for v in report["verdicts"]}
-        w("\nclaims:")
-        for c in report["claims"]:
-            v = verdicts.get(c["id"])
-            badge = f"{v['label']} {v['confidence']:.2f}" if v else "unverified"
-            w(f"  {c['id']} [{badge}] {c['text']}")
-            for ev in (v["evidence"] if v else [])[:2]:
-                w(
-                    f"      evidence {ev['source_id']}[{ev['start']}:{ev['end']}]: {ev['text'][:160]}"
-                )
+        _show_claims(report["claims"], report["verdicts"])
         if report["caveats"]:
             w("\ncaveats:")
             for c in report["caveats"]:
                 w(f"  - {c}")
+    if pending:
+        w(
+            f"\npaused for review: {pending['reason']} at hop {pending['hop']} of {pending['max_hops']}"
+            + (f" ({pending['bound']})" if pending["bound"] else "")
+        )
+        for f in pending["failures"] or []:
+            w(f"  failure: {f['node']} {f['kind']}: {f['detail'][:200]}")
+        _show_claims(pending["claims"] or [], pending["verdicts"] or [])
     for i in d["review_items"]:
         w(
             f"\nreview item {i['id']}: {i['reason']} at hop {i['hop']}, {i['status']}"
