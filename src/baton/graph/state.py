@@ -48,7 +48,7 @@ class RunState(TypedDict, total=False):
     decisions: list[Decision]
     directive: Route | None  # a reviewer's send_back, obeyed by supervise next
     guidance: list[str]  # reviewer instructions that every later handoff carries
-    done: dict[str, int]  # completed turns per specialist
+    done: dict[str, int]  # handoffs to each custom specialist (counted by supervise; plan)
     trace: Annotated[list[str], operator.add]
     tokens: int  # tokens charged to the task so far (prompt + completion, from usage metadata)
     token_allowance: (

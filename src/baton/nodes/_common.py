@@ -5,12 +5,6 @@ from __future__ import annotations
 from baton.contracts import Claim, Evidence, Task
 
 
-def mark_done(state, name: str) -> dict[str, int]:
-    done = dict(state.get("done") or {})
-    done[name] = done.get(name, 0) + 1
-    return done
-
-
 def invalid_citations(task: Task, claims: list[Claim]) -> list[str]:
     """Problems with claims' citations: unknown source ids, or offsets that do not point at the
     quoted text. Empty when every citation is sound."""

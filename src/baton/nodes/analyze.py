@@ -15,7 +15,7 @@ from baton.graph.state import (
     task_of,
     verdicts_of,
 )
-from baton.nodes._common import invalid_citations, mark_done
+from baton.nodes._common import invalid_citations
 
 
 def analyze(state: RunState, ctx: NodeContext) -> Command:
@@ -45,14 +45,11 @@ def analyze(state: RunState, ctx: NodeContext) -> Command:
             )
     before = {c.id: c.text for c in previous}
     unchanged = {c.id for c in claims if before.get(c.id) == c.text}
-    verdicts = [v for v in verdicts_of(state) if v.claim_id in unchanged]
-    return Command(
-        goto="supervise",
-        update={
-            "claims": claims,
-            "verdicts": verdicts,
-            "answer": None,
-            "done": mark_done(state, "analyze"),
-            "trace": [f"analyze: {len(claims)} claim(s)"],
-        },
-    )
+    current = verdicts_of(state)
+    verdicts = [v for v in current if v.claim_id in unchanged]
+    update: dict = {"claims": claims, "trace": [f"analyze: {len(claims)} claim(s)"]}
+    if len(verdicts) != len(current):  # keys already right are not written again
+        update["verdicts"] = verdicts
+    if state.get("answer") is not None:
+        update["answer"] = None
+    return Command(goto="supervise", update=update)

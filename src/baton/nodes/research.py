@@ -6,7 +6,7 @@ from langgraph.types import Command
 
 from baton.errors import StepFailed
 from baton.graph.state import NodeContext, RunState, handoff_of, task_of
-from baton.nodes._common import evidence_problems, mark_done
+from baton.nodes._common import evidence_problems
 
 
 def research(state: RunState, ctx: NodeContext) -> Command:
@@ -26,7 +26,6 @@ def research(state: RunState, ctx: NodeContext) -> Command:
         goto="supervise",
         update={
             "passages": passages,
-            "done": mark_done(state, "research"),
             "trace": [f"research: {len(passages)} passage(s) ranked"],
         },
     )

@@ -101,7 +101,7 @@ def plan(state: RunState, custom: tuple[str, ...] | list[str] = ()) -> tuple[str
     done = state.get("done") or {}
     claims = claims_of(state)
     verdicts = {v.claim_id: v for v in verdicts_of(state)}
-    if not done.get("research") and not state.get("passages"):
+    if not state.get("passages"):  # research never ends without passages (that is a Failure)
         return "research", "no passages yet"
     if not claims:
         return "analyze", "no claims yet"

@@ -7,7 +7,6 @@ from langgraph.types import Command
 
 from baton.errors import StepFailed
 from baton.graph.state import NodeContext, RunState, claims_of, task_of, verdicts_of
-from baton.nodes._common import mark_done
 
 
 def verify(state: RunState, ctx: NodeContext) -> Command:
@@ -32,7 +31,6 @@ def verify(state: RunState, ctx: NodeContext) -> Command:
         goto="supervise",
         update={
             "verdicts": ordered,
-            "done": mark_done(state, "verify"),
             "trace": [f"verify: {summary}"],
         },
     )

@@ -6,7 +6,6 @@ from langgraph.types import Command
 
 from baton.errors import StepFailed
 from baton.graph.state import NodeContext, RunState, claims_of, handoff_of, task_of, verdicts_of
-from baton.nodes._common import mark_done
 
 
 def write(state: RunState, ctx: NodeContext) -> Command:
@@ -19,7 +18,6 @@ def write(state: RunState, ctx: NodeContext) -> Command:
         goto="supervise",
         update={
             "answer": answer.strip(),
-            "done": mark_done(state, "write"),
             "trace": [f"write: {len(answer.split())} word(s)"],
         },
     )
