@@ -92,6 +92,8 @@ def summarize_key(key: str, value: Any) -> str:
     v = value
     if v is None:
         return "cleared"
+    if type(v) in (int, float):  # the counters written every step (hops, elapsed_s, tokens)
+        return str(v)
     if key == "handoff":
         return f"{_get(v, 'sender')} -> {_get(v, 'recipient')} (hop {_get(v, 'hop')})"
     if key == "claims":

@@ -31,7 +31,9 @@ from typing import Any
 
 from langgraph.types import Command
 
+from baton import audit
 from baton.checkpoints import Store, open_saver
+from baton.checkpoints.audit_log import tokens_recorded
 from baton.checkpoints.ledger import START, Ledger
 from baton.contracts import Report, ReviewRequest, Task
 from baton.errors import ConfigError
@@ -285,20 +287,22 @@ class Worker:
             if not steps:
                 return
             marks: list[tuple[str, str]] = []
+            events: list[Mapping[str, Any]] = []
             with self._locked(), self.store.transaction():
                 for step, checkpoint_id, updates, values, _ in steps:
                     for node, update, ms, ended in updates:
                         tokens_now = int(values.get("tokens", 0) or 0)
                         spent = tokens_now - tokens_before if "tokens" in update else None
                         tokens_before = tokens_now
-                        self._record_update(
+                        events += self._update_events(
                             run_id, step, node, update, ms, values, tokens=spent, ended_at=ended
                         )
-                        self._record_bounds(run_id, step, node, update, values)
                         marks.append((node, checkpoint_id))
                         if node == "review" and resume_item:
                             self.store.mark_applied(resume_item)
                             resume_item = None
+                if events:
+                    self._emit(run_id, *events)
                 self.ledger.mark_all(run_id, marks, "events", self.worker_id)
                 values, nxt = steps[-1][3], steps[-1][4]
                 held = self.store.progress(
@@ -357,7 +361,7 @@ class Worker:
         else:  # pragma: no cover - the stream only ends at an interrupt or at END
             raise RuntimeError(f"graph stopped before the end with next={snap.next}")
 
-    def _record_update(
+    def _update_events(
         self,
         run_id: str,
         step: int | None,
@@ -368,21 +372,16 @@ class Worker:
         *,
         tokens: int | None = None,
         ended_at: datetime | None = None,
-    ) -> None:
-        """Record one node update as audit events (built by ``baton.audit.update_events``).
-        ``tokens``: what the node spent, when the caller knows it; else it is the run's total
-        minus what earlier events recorded."""
-        from baton import audit
-        from baton.checkpoints.audit_log import tokens_recorded
-
+    ) -> list[Mapping[str, Any]]:
+        """The audit events of one node update (built by ``baton.audit.update_events``), then
+        its ``bound`` events. ``tokens``: what the node spent, when the caller knows it; else
+        it is the run's total minus what earlier events recorded."""
         if tokens is None and "tokens" in update:
             tokens = audit.token_delta(update, tokens_recorded(self.store, run_id))
-        self._emit(
-            run_id,
-            *audit.update_events(
-                step, node, update, values, duration_ms=ms, tokens=tokens, ended_at=ended_at
-            ),
+        events = audit.update_events(
+            step, node, update, values, duration_ms=ms, tokens=tokens, ended_at=ended_at
         )
+        return events + self._bound_events(step, node, update, values)
 
     # -- crash recovery and bounds (effects ledger, see baton.checkpoints.ledger) -----------
 
@@ -420,16 +419,15 @@ class Worker:
             )
             self.store.mark_applied(pending[0])
 
-    def _record_bounds(
-        self,
-        run_id: str,
+    @staticmethod
+    def _bound_events(
         step: int | None,
         node: str,
         update: Mapping[str, Any],
         values: Mapping[str, Any],
-    ) -> None:
+    ) -> list[Mapping[str, Any]]:
         """A ``bound`` event for the bounds in ``update["bounds"]`` (token alert, budget,
-        circuit breaker, pipeline timeout) unless the audit trail already wrote one for this
+        circuit breaker, pipeline timeout) unless the audit trail already has one for this
         node update (a review request that names its bound)."""
         bounds = [str(b) for b in (update.get("bounds") or [])]
         review = update.get("review")
@@ -440,20 +438,21 @@ class Worker:
                 or (isinstance(review, Mapping) and review.get("bound"))
             )
         ):
-            return
-        self._emit(
-            run_id,
-            step=step,
-            node=node,
-            kind="bound",
-            hop=int(values.get("hops", 0)),
-            summary="; ".join(bounds)[:400],
-            payload={
-                "bounds": bounds,
-                "tokens": values.get("tokens"),
-                "elapsed_s": values.get("elapsed_s"),
-            },
-        )
+            return []
+        return [
+            {
+                "step": step,
+                "node": node,
+                "kind": "bound",
+                "hop": int(values.get("hops", 0)),
+                "summary": "; ".join(bounds)[:400],
+                "payload": {
+                    "bounds": bounds,
+                    "tokens": values.get("tokens"),
+                    "elapsed_s": values.get("elapsed_s"),
+                },
+            }
+        ]
 
     def _backfill(self, run_id: str, cfg: dict[str, Any]) -> int:
         """Record the events of every checkpoint the effects ledger has no mark for (a worker
@@ -474,8 +473,10 @@ class Worker:
                 if self.ledger.done(run_id, task.name, checkpoint_id, "events"):
                     continue
                 step = child.metadata.get("step")
-                self._record_update(run_id, step, task.name, task.result, 0.0, child.values)
-                self._record_bounds(run_id, step, task.name, task.result, child.values)
+                self._emit(
+                    run_id,
+                    *self._update_events(run_id, step, task.name, task.result, 0.0, child.values),
+                )
                 self.ledger.mark(run_id, task.name, checkpoint_id, "events", self.worker_id)
                 n += 1
         return n
