@@ -19,6 +19,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from baton.checkpoints.migrations import migrations
 from baton.checkpoints.saver import open_database
 from baton.contracts import Decision, Report, ReviewRequest, Task
@@ -46,6 +48,12 @@ _INSERT_EVENT = (
 )
 
 
+def _dumps(payload: Any) -> str:
+    """JSON text of an event payload (orjson: the audit writes several per hop; anything it
+    cannot encode is written as its ``str``)."""
+    return orjson.dumps(payload, default=str, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
 def _event_row(
     run_id: str,
     created_at: str,
@@ -58,7 +66,7 @@ def _event_row(
     duration_ms: float | None = None,
     tokens: int | None = None,
 ) -> tuple[Any, ...]:
-    payload_json = None if payload is None else json.dumps(payload, default=str)
+    payload_json = None if payload is None else _dumps(payload)
     return (run_id, step, node, kind, hop, summary, payload_json, duration_ms, tokens, created_at)
 
 
