@@ -211,3 +211,22 @@ def test_decisions_table_refuses_a_second_row_for_one_item(store):
             "INSERT INTO decisions (item_id, run_id, action, reviewer) VALUES (?, ?, 'reject', 'x')",
             (item_id, run_id),
         )
+
+
+def test_event_payloads_round_trip_and_odd_values_are_written_as_text(store):
+    run_id = store.submit(_task())
+
+    class Opaque:
+        def __str__(self) -> str:
+            return "opaque value"
+
+    payload = {"changed": {"hops": "2"}, 3: ["é", 1.5, None], "odd": Opaque()}
+    store.add_events(
+        run_id, [{"step": 4, "node": "write", "kind": "node", "summary": "s", "payload": payload}]
+    )
+    (row,) = [e for e in store.events(run_id) if e["step"] == 4]
+    assert row["payload"] == {
+        "changed": {"hops": "2"},
+        "3": ["é", 1.5, None],
+        "odd": "opaque value",
+    }
