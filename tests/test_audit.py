@@ -388,3 +388,25 @@ def test_summaries_read_models_and_their_dumps_alike(r57):
     }
     assert audit.changed_keys(values) == dict(sorted(expected.items()))
     assert audit.changed_keys(audit.jsonable(values)) == dict(sorted(expected.items()))
+
+
+def test_a_bound_no_review_names_is_the_last_event_of_its_update():
+    update = {"elapsed_s": 1.5, "tokens": 80, "bounds": ["token_alert: 80 of 100 tokens used"]}
+    values = {"hops": 3, "tokens": 80, "elapsed_s": 1.5}
+    events = audit.update_events(4, "analyze", update, values, duration_ms=2.0, tokens=80)
+    assert [e["kind"] for e in events] == ["node_start", "node", "bound"]
+    assert events[-1] == {
+        "step": 4,
+        "node": "analyze",
+        "hop": 3,
+        "kind": "bound",
+        "summary": "token_alert: 80 of 100 tokens used",
+        "payload": {
+            "bounds": ["token_alert: 80 of 100 tokens used"],
+            "tokens": 80,
+            "elapsed_s": 1.5,
+        },
+    }
+    named = {**update, "review": {"reason": "budget_exceeded", "bound": "max", "hop": 3}}
+    kinds = [e["kind"] for e in audit.update_events(4, "supervise", named, values, duration_ms=1.0)]
+    assert kinds == ["node_start", "node", "bound"]  # the review's bound, not a second one

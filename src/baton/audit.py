@@ -245,7 +245,9 @@ def update_events(
       ``ended_at - duration_ms``.
 
     Returns ``node_start``, ``node`` and, when the update holds them, ``handoff``,
-    ``check``, ``bound`` and ``failure`` events, in that order.
+    ``check``, ``bound`` (a review request's), ``failure`` and ``bound`` (the bounds in
+    ``update["bounds"]``: token alert, budget, pipeline timeout, unless the review request
+    already names its bound) events, in that order.
     """
     hop = int(values.get("hops", 0))
     ended = ended_at or datetime.now(UTC)
@@ -311,6 +313,20 @@ def update_events(
                     "; ".join(f"{f['node']} {f['kind']}: {f['detail']}" for f in failures), 400
                 ),
                 "payload": failures,
+            }
+        )
+    bounds = [str(b) for b in (update.get("bounds") or [])]
+    if bounds and not (review and review.get("bound")):  # a bound no review request names
+        events.append(
+            {
+                **base,
+                "kind": "bound",
+                "summary": "; ".join(bounds)[:400],
+                "payload": {
+                    "bounds": bounds,
+                    "tokens": values.get("tokens"),
+                    "elapsed_s": values.get("elapsed_s"),
+                },
             }
         )
     return events

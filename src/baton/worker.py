@@ -373,17 +373,16 @@ class Worker:
         tokens: int | None = None,
         ended_at: datetime | None = None,
     ) -> list[Mapping[str, Any]]:
-        """The audit events of one node update (built by ``baton.audit.update_events``), then
-        its ``bound`` events. ``tokens``: what the node spent, when the caller knows it; else
-        it is the run's total minus what earlier events recorded."""
+        """The audit events of one node update (built by ``baton.audit.update_events``).
+        ``tokens``: what the node spent, when the caller knows it; else it is the run's total
+        minus what earlier events recorded."""
         if tokens is None and "tokens" in update:
             tokens = audit.token_delta(update, tokens_recorded(self.store, run_id))
-        events = audit.update_events(
+        return audit.update_events(
             step, node, update, values, duration_ms=ms, tokens=tokens, ended_at=ended_at
         )
-        return events + self._bound_events(step, node, update, values)
 
-    # -- crash recovery and bounds (effects ledger, see baton.checkpoints.ledger) -----------
+    # -- crash recovery (effects ledger, see baton.checkpoints.ledger) -------------------------
 
     def _started(self, run_id: str) -> None:
         """The ``started`` event, exactly once per run (claimed in the ledger in the same
@@ -418,41 +417,6 @@ class Worker:
                 pending[0],
             )
             self.store.mark_applied(pending[0])
-
-    @staticmethod
-    def _bound_events(
-        step: int | None,
-        node: str,
-        update: Mapping[str, Any],
-        values: Mapping[str, Any],
-    ) -> list[Mapping[str, Any]]:
-        """A ``bound`` event for the bounds in ``update["bounds"]`` (token alert, budget,
-        circuit breaker, pipeline timeout) unless the audit trail already has one for this
-        node update (a review request that names its bound)."""
-        bounds = [str(b) for b in (update.get("bounds") or [])]
-        review = update.get("review")
-        if not bounds or (
-            review is not None
-            and (
-                getattr(review, "bound", None)
-                or (isinstance(review, Mapping) and review.get("bound"))
-            )
-        ):
-            return []
-        return [
-            {
-                "step": step,
-                "node": node,
-                "kind": "bound",
-                "hop": int(values.get("hops", 0)),
-                "summary": "; ".join(bounds)[:400],
-                "payload": {
-                    "bounds": bounds,
-                    "tokens": values.get("tokens"),
-                    "elapsed_s": values.get("elapsed_s"),
-                },
-            }
-        ]
 
     def _backfill(self, run_id: str, cfg: dict[str, Any]) -> int:
         """Record the events of every checkpoint the effects ledger has no mark for (a worker
