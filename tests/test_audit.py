@@ -222,10 +222,19 @@ def test_update_events_for_a_failure_and_an_escalation():
     assert events[4]["payload"][0]["retryable"] is True
 
 
-def test_token_delta():
-    assert audit.token_delta({"trace": []}, 10) is None
-    assert audit.token_delta({"tokens": 150}, 120) == 30
-    assert audit.token_delta({"tokens": 100}, 120) == 0
+def test_tokens_a_node_spent_are_what_it_wrote_minus_what_it_received():
+    def node_tokens(update, state):
+        (node,) = [
+            e
+            for e in audit.update_events(3, "analyze", update, state, duration_ms=1.0)
+            if e["kind"] == "node"
+        ]
+        return node["tokens"]
+
+    assert node_tokens({"trace": ["x"]}, {"tokens": 10}) is None
+    assert node_tokens({"tokens": 150}, {"tokens": 120}) == 30
+    assert node_tokens({"tokens": 150}, {}) == 150
+    assert node_tokens({"tokens": 100}, {"tokens": 120}) == 0
 
 
 def test_check_events_come_only_from_the_verifier():

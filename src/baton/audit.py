@@ -229,27 +229,36 @@ def update_events(
     step: int | None,
     node: str,
     update: Mapping[str, Any],
-    values: Mapping[str, Any],
+    state: Mapping[str, Any],
     *,
     duration_ms: float,
     tokens: int | None = None,
     ended_at: datetime | None = None,
 ) -> list[dict[str, Any]]:
-    """The audit events of one node update, as keyword arguments for ``Store.add_event``.
+    """The audit events of one node turn, as keyword arguments for ``Store.add_event``.
 
     - ``step``: the superstep of the checkpoint that holds the update.
-    - ``update``: what the node wrote; ``values``: the whole state after the superstep.
+    - ``update``: what the node wrote; ``state``: the state it received (a dict of contracts
+      or of their dicts).
     - ``duration_ms``: the node's wall time in milliseconds; ``tokens``: tokens it spent
-      (None when it reports none).
+      (default: the ``tokens`` it wrote minus the ``tokens`` it received; None when it wrote
+      none).
     - ``ended_at``: when it ended (default now, UTC); ``node_start`` is dated
       ``ended_at - duration_ms``.
 
-    Returns ``node_start``, ``node`` and, when the update holds them, ``handoff``,
-    ``check``, ``bound`` (a review request's), ``failure`` and ``bound`` (the bounds in
+    Every event carries the hop after the turn (``supervise`` writes the next one). Returns
+    ``node_start``, ``node`` and, when the update holds them, ``handoff``, ``check``,
+    ``bound`` (a review request's), ``failure`` and ``bound`` (the bounds in
     ``update["bounds"]``: token alert, budget, pipeline timeout, unless the review request
     already names its bound) events, in that order.
     """
-    hop = int(values.get("hops", 0))
+
+    def after(key: str) -> Any:
+        return update[key] if key in update else state.get(key)
+
+    if tokens is None and update.get("tokens") is not None:
+        tokens = max(0, int(update["tokens"]) - int(state.get("tokens") or 0))
+    hop = int(after("hops") or 0)
     ended = ended_at or datetime.now(UTC)
     started = ended - timedelta(milliseconds=duration_ms)
     trace = [str(t) for t in (update.get("trace") or [])]
@@ -257,7 +266,7 @@ def update_events(
     base = {"step": step, "node": node, "hop": hop}
     start_payload = {
         "started_at": started.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-        "saw": _saw(node, values),
+        "saw": _saw(node, state),
     }
     end_payload: dict[str, Any] = {"changed": changed}
     if update.get("claims"):
@@ -324,20 +333,12 @@ def update_events(
                 "summary": "; ".join(bounds)[:400],
                 "payload": {
                     "bounds": bounds,
-                    "tokens": values.get("tokens"),
-                    "elapsed_s": values.get("elapsed_s"),
+                    "tokens": after("tokens"),
+                    "elapsed_s": after("elapsed_s"),
                 },
             }
         )
     return events
-
-
-def token_delta(update: Mapping[str, Any], recorded: int) -> int | None:
-    """Tokens a node spent: the run's new total (state key ``tokens``) minus the ``recorded``
-    sum of earlier events; None when the node did not write ``tokens``."""
-    if "tokens" not in update or update.get("tokens") is None:
-        return None
-    return max(0, int(update["tokens"]) - int(recorded))
 
 
 # -- reading ------------------------------------------------------------------------------

@@ -9,12 +9,14 @@ For each claimed run the worker picks up exactly where the checkpoints say:
 - paused at ``review`` with no decision: back to ``waiting_review``;
 - a checkpoint mid-run (the previous worker died): continue from it (``input=None``).
 
-It streams ``updates`` and ``checkpoints`` with ``durability="sync"`` by default (a checkpoint
-is on disk before its events are written, so a crash can never leave events ahead of the
+It records the guard's ``Turn`` reports (``recording_turns``: the state each node received
+and the update it wrote) while it streams the graph with ``durability="sync"`` by default (a checkpoint is on
+disk before its events are written, so a crash can never leave events ahead of the
 checkpoints; with ``"async"`` it can, and the step a crash lost runs again while its first
-record stands); each node update becomes ``events`` rows keyed by
-the superstep, so replaying a step after a crash writes nothing twice (at-least-once
-execution, exactly-once records). An interrupt becomes a ``review_items`` row.
+record stands); each turn becomes ``events`` rows keyed by the superstep, and a mark in the
+effects ledger keyed by LangGraph's task id, so replaying a step after a crash writes nothing
+twice (at-least-once execution, exactly-once records). An interrupt becomes a
+``review_items`` row.
 """
 
 from __future__ import annotations
@@ -26,18 +28,16 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import nullcontext
-from datetime import UTC, datetime
 from typing import Any
 
 from langgraph.types import Command
 
 from baton import audit
 from baton.checkpoints import Store, open_saver
-from baton.checkpoints.audit_log import tokens_recorded
 from baton.checkpoints.ledger import START, Ledger
 from baton.contracts import Report, ReviewRequest, Task
 from baton.errors import ConfigError
-from baton.graph import build_graph, initial_state
+from baton.graph import Turn, build_graph, initial_state, recording_turns
 from baton.graph.state import claims_of, report_of, verdicts_of
 
 log = logging.getLogger("baton.worker")
@@ -264,94 +264,64 @@ class Worker:
                 summary="resumed from checkpoint after a lost worker",
             )
 
-        buffered: list[
-            tuple[str, dict[str, Any], float, datetime]
-        ] = []  # (node, update, ms, ended at)
-        steps: list[
-            tuple[
-                int | None,
-                str,
-                list[tuple[str, dict[str, Any], float, datetime]],
-                Mapping[str, Any],
-                list[str],
-            ]
-        ] = []  # (step, checkpoint id, updates, values, next)
-        tokens_before = int((snap.values or {}).get("tokens", 0) or 0)
-        flushed = last = time.monotonic()
+        flushed = time.monotonic()
+        turns: list[Turn] = []  # reported by the guard, not yet recorded
 
-        def flush() -> None:
-            """Record the buffered supersteps (events, ledger marks) and the latest progress in
-            one transaction. A crash before a flush loses nothing: the next worker backfills the
-            events of every checkpoint the ledger has no mark for."""
-            nonlocal resume_item, tokens_before
-            if not steps:
+        def flush(ended: bool) -> None:
+            """Record the buffered turns (events, ledger marks) and the run's progress in one
+            transaction. While the graph runs, the newest turn waits: its checkpoint is on disk
+            only once the next turn has begun (``sync`` durability). A crash before a flush
+            loses nothing: the next worker backfills every turn the ledger has no mark for."""
+            nonlocal resume_item
+            ready = turns if ended else turns[:-1]
+            if not ready:
                 return
-            marks: list[tuple[str, str]] = []
             events: list[Mapping[str, Any]] = []
             with self._locked(), self.store.transaction():
-                for step, checkpoint_id, updates, values, _ in steps:
-                    for node, update, ms, ended in updates:
-                        tokens_now = int(values.get("tokens", 0) or 0)
-                        spent = tokens_now - tokens_before if "tokens" in update else None
-                        tokens_before = tokens_now
-                        events += self._update_events(
-                            run_id, step, node, update, ms, values, tokens=spent, ended_at=ended
-                        )
-                        marks.append((node, checkpoint_id))
-                        if node == "review" and resume_item:
-                            self.store.mark_applied(resume_item)
-                            resume_item = None
+                for t in ready:
+                    events += audit.update_events(
+                        t.step,
+                        t.node,
+                        t.update,
+                        t.state,
+                        duration_ms=t.seconds * 1000,
+                        ended_at=t.ended_at,
+                    )
+                    if t.node == "review" and resume_item:
+                        self.store.mark_applied(resume_item)
+                        resume_item = None
                 if events:
                     self._emit(run_id, *events)
-                self.ledger.mark_all(run_id, marks, "events", self.worker_id)
-                values, nxt = steps[-1][3], steps[-1][4]
+                self.ledger.mark_all(
+                    run_id, [(t.node, t.task_id or "") for t in ready], "events", self.worker_id
+                )
+                last = ready[-1]
+                values = {**last.state, **last.update}
                 held = self.store.progress(
                     run_id,
                     self.worker_id,
                     hops=int(values.get("hops", 0)),
                     max_hops=int(values.get("max_hops", 0)),
-                    current_node=",".join(nxt) or None,
+                    current_node=last.goto,
                     **_counts(values),
                 )
-            steps.clear()
+            del turns[: len(ready)]
             if not held:
                 raise LeaseLost(run_id)
 
-        for mode, chunk in self.graph.stream(
-            graph_input, cfg, stream_mode=["updates", "checkpoints"], durability=self.durability
-        ):
-            if lost.is_set():
-                raise LeaseLost(run_id)
-            if mode == "updates":
-                for node, update in chunk.items():
-                    if not node.startswith(
-                        "__"
-                    ):  # __interrupt__, __metadata__ (writes replayed after a crash)
-                        buffered.append(
-                            (
-                                node,
-                                update or {},
-                                (time.monotonic() - last) * 1000,
-                                datetime.now(UTC),
-                            )
-                        )
-                continue
-            checkpoint_id = chunk["config"]["configurable"]["checkpoint_id"]
-            steps.append(
-                (
-                    chunk["metadata"].get("step"),
-                    checkpoint_id,
-                    buffered,
-                    chunk["values"],
-                    list(chunk.get("next") or []),
-                )
-            )
-            buffered = []
-            last = time.monotonic()
-            if last - flushed >= FLUSH_S:
-                flush()
-                flushed = time.monotonic()
-        flush()
+        with recording_turns() as reported:
+            for _ in self.graph.stream(
+                graph_input, cfg, stream_mode="updates", durability=self.durability
+            ):
+                if lost.is_set():
+                    raise LeaseLost(run_id)
+                turns += reported
+                reported.clear()
+                if time.monotonic() - flushed >= FLUSH_S:
+                    flush(ended=False)
+                    flushed = time.monotonic()
+            turns += reported
+        flush(ended=True)
 
         snap = self.graph.get_state(cfg)
         if snap.interrupts:
@@ -360,27 +330,6 @@ class Worker:
             self._finish(run_id, snap)
         else:  # pragma: no cover - the stream only ends at an interrupt or at END
             raise RuntimeError(f"graph stopped before the end with next={snap.next}")
-
-    def _update_events(
-        self,
-        run_id: str,
-        step: int | None,
-        node: str,
-        update: Mapping[str, Any],
-        ms: float,
-        values: Mapping[str, Any],
-        *,
-        tokens: int | None = None,
-        ended_at: datetime | None = None,
-    ) -> list[Mapping[str, Any]]:
-        """The audit events of one node update (built by ``baton.audit.update_events``).
-        ``tokens``: what the node spent, when the caller knows it; else it is the run's total
-        minus what earlier events recorded."""
-        if tokens is None and "tokens" in update:
-            tokens = audit.token_delta(update, tokens_recorded(self.store, run_id))
-        return audit.update_events(
-            step, node, update, values, duration_ms=ms, tokens=tokens, ended_at=ended_at
-        )
 
     # -- crash recovery (effects ledger, see baton.checkpoints.ledger) -------------------------
 
@@ -419,29 +368,28 @@ class Worker:
             self.store.mark_applied(pending[0])
 
     def _backfill(self, run_id: str, cfg: dict[str, Any]) -> int:
-        """Record the events of every checkpoint the effects ledger has no mark for (a worker
-        died between saving a checkpoint and recording it). Returns the node updates recorded."""
-        history = list(self.graph.get_state_history(cfg))  # newest first
-        child_of = {
-            s.parent_config["configurable"]["checkpoint_id"]: s for s in history if s.parent_config
-        }
+        """Record the events of every turn whose writes are saved and that the effects ledger
+        has no mark for (a worker died between saving them and recording them), keyed by
+        LangGraph's task id. Returns the turns recorded."""
         n = 0
-        for snap in reversed(history):
-            child = child_of.get(snap.config["configurable"]["checkpoint_id"])
-            if child is None:
-                continue
-            checkpoint_id = child.config["configurable"]["checkpoint_id"]
+        for snap in reversed(list(self.graph.get_state_history(cfg))):  # oldest first
             for task in snap.tasks:
                 if task.name.startswith("__") or not isinstance(task.result, Mapping):
                     continue
-                if self.ledger.done(run_id, task.name, checkpoint_id, "events"):
+                if self.ledger.done(run_id, task.name, task.id, "events"):
                     continue
-                step = child.metadata.get("step")
+                step = snap.metadata.get("step")
                 self._emit(
                     run_id,
-                    *self._update_events(run_id, step, task.name, task.result, 0.0, child.values),
+                    *audit.update_events(
+                        None if step is None else step + 1,
+                        task.name,
+                        task.result,
+                        snap.values,
+                        duration_ms=0.0,
+                    ),
                 )
-                self.ledger.mark(run_id, task.name, checkpoint_id, "events", self.worker_id)
+                self.ledger.mark(run_id, task.name, task.id, "events", self.worker_id)
                 n += 1
         return n
 

@@ -9,6 +9,7 @@ import time
 import pytest
 
 from baton.checkpoints import Store
+from baton.checkpoints.ledger import Ledger
 from baton.contracts import Decision, ReviewRequest, Source, Task
 from baton.errors import DecisionConflict, NotFoundError
 from baton.policy import Policy
@@ -230,3 +231,26 @@ def test_event_payloads_round_trip_and_odd_values_are_written_as_text(store):
         "3": ["é", 1.5, None],
         "odd": "opaque value",
     }
+
+
+def test_an_old_effects_ledger_is_migrated_with_its_rows(db_path):
+    """A database from before m004: its ``effects.checkpoint_id`` column becomes ``key``,
+    rows and uniqueness kept."""
+    from sqlite_utils import Database
+
+    from baton.checkpoints.migrations import migrations
+
+    db = Database(db_path)
+    migrations.apply(db, stop_before="m004_effects_key")
+    db["runs"].insert({"id": "r1", "task": "{}", "created_at": "2026-01-01"})
+    db["effects"].insert(
+        {"run_id": "r1", "node": "", "checkpoint_id": "start", "effect": "started"}
+    )
+    db.conn.close()
+
+    store = Store(db_path)
+    assert [(e["node"], e["key"], e["effect"]) for e in Ledger(store).effects("r1")] == [
+        ("", "start", "started")
+    ]
+    assert not Ledger(store).mark("r1", "", "start", "started")  # still unique
+    assert Ledger(store).mark("r1", "analyze", "task-1", "events")

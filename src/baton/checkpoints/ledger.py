@@ -1,5 +1,6 @@
 """The effects ledger: which side effects of a run a worker has completed, keyed by run, node
-and checkpoint, so a worker that resumes a run after a crash neither repeats nor loses one.
+and ``key`` (LangGraph's task id for a node turn's events, ``START`` before the first
+checkpoint), so a worker that resumes a run after a crash neither repeats nor loses one.
 
 LangGraph gives at-least-once execution (a superstep cut short by a crash runs again); the
 ledger and the ``events`` table's unique key make the *records* exactly-once:
@@ -7,8 +8,8 @@ ledger and the ``events`` table's unique key make the *records* exactly-once:
 - an effect that is not naturally idempotent (the ``started`` event) is claimed in the same
   transaction that writes it (``Ledger.write_once``): a crash rolls back both;
 - an idempotent write (a node's events, unique per run/step/node/kind) is marked done after
-  it is written (``Ledger.mark``); a worker resuming a run re-records every checkpoint that has
-  no mark (the writes of a checkpoint saved just before a crash), so nothing is lost.
+  it is written (``Ledger.mark``); a worker resuming a run re-records every turn whose writes
+  are saved and that has no mark (a turn saved just before a crash), so nothing is lost.
 
 ``duplicates(store)`` counts rows that a double write would have produced (for tests and
 ``bench/faults.py``). All SQL of the ledger lives here.
@@ -22,7 +23,7 @@ from typing import Any
 from baton.checkpoints.store import Store, now_iso
 
 START = "start"
-"""The ``checkpoint_id`` of effects that come before the first checkpoint."""
+"""The ``key`` of effects that come before the first checkpoint."""
 
 
 class Ledger:
@@ -31,28 +32,26 @@ class Ledger:
     def __init__(self, store: Store):
         self.store = store
 
-    def _insert(
-        self, run_id: str, node: str, checkpoint_id: str, effect: str, worker_id: str | None
-    ) -> bool:
+    def _insert(self, run_id: str, node: str, key: str, effect: str, worker_id: str | None) -> bool:
         cur = self.store.conn.execute(
-            "INSERT OR IGNORE INTO effects (run_id, node, checkpoint_id, effect, worker_id, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-            (run_id, node, checkpoint_id, effect, worker_id, now_iso()),
+            "INSERT OR IGNORE INTO effects (run_id, node, key, effect, worker_id, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (run_id, node, key, effect, worker_id, now_iso()),
         )
         return cur.rowcount == 1
 
-    def done(self, run_id: str, node: str, checkpoint_id: str, effect: str) -> bool:
+    def done(self, run_id: str, node: str, key: str, effect: str) -> bool:
         """Whether the effect is recorded as completed."""
         row = self.store.conn.execute(
-            "SELECT 1 FROM effects WHERE run_id = ? AND node = ? AND checkpoint_id = ? AND effect = ?",
-            (run_id, node, checkpoint_id, effect),
+            "SELECT 1 FROM effects WHERE run_id = ? AND node = ? AND key = ? AND effect = ?",
+            (run_id, node, key, effect),
         ).fetchone()
         return row is not None
 
     def mark(
-        self, run_id: str, node: str, checkpoint_id: str, effect: str, worker_id: str | None = None
+        self, run_id: str, node: str, key: str, effect: str, worker_id: str | None = None
     ) -> bool:
         """Record a completed (idempotent) effect. False when it was already recorded."""
-        return self._insert(run_id, node, checkpoint_id, effect, worker_id)
+        return self._insert(run_id, node, key, effect, worker_id)
 
     def mark_all(
         self,
@@ -61,15 +60,12 @@ class Ledger:
         effect: str,
         worker_id: str | None = None,
     ) -> int:
-        """``mark`` for each ``(node, checkpoint_id)`` of ``marks``, in one statement. Returns
+        """``mark`` for each ``(node, key)`` of ``marks``, in one statement. Returns
         how many were new."""
         now = now_iso()
         cur = self.store.conn.executemany(
-            "INSERT OR IGNORE INTO effects (run_id, node, checkpoint_id, effect, worker_id, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-            [
-                (run_id, node, checkpoint_id, effect, worker_id, now)
-                for node, checkpoint_id in marks
-            ],
+            "INSERT OR IGNORE INTO effects (run_id, node, key, effect, worker_id, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            [(run_id, node, key, effect, worker_id, now) for node, key in marks],
         )
         return max(cur.rowcount, 0)
 
@@ -77,7 +73,7 @@ class Ledger:
         self,
         run_id: str,
         node: str,
-        checkpoint_id: str,
+        key: str,
         effect: str,
         write: Callable[[], Any],
         worker_id: str | None = None,
@@ -86,7 +82,7 @@ class Ledger:
         transaction of their own) in ONE transaction. Returns False, writing nothing, when the
         effect was already done."""
         with self.store.transaction():
-            if not self._insert(run_id, node, checkpoint_id, effect, worker_id):
+            if not self._insert(run_id, node, key, effect, worker_id):
                 return False
             write()
         return True

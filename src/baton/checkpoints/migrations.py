@@ -6,6 +6,7 @@
 - ``decisions``: the reviewer decision for an item (unique per item: only one can win).
 - ``events``: the audit trail, one row per node update, handoff, failure, interrupt,
   decision; unique per ``(run_id, step, node, kind)`` so a replay writes nothing twice.
+- ``effects``: the effects ledger, unique per ``(run_id, node, key, effect)``.
 """
 
 from __future__ import annotations
@@ -138,3 +139,16 @@ def m003_effects(db: Database) -> None:
     db["effects"].create_index(
         ["run_id", "node", "checkpoint_id", "effect"], unique=True, if_not_exists=True
     )
+
+
+@migrations()
+def m004_effects_key(db: Database) -> None:
+    """The ledger's ``checkpoint_id`` column becomes ``key``: a node's recorded events are
+    keyed by LangGraph's task id (deterministic, the same in ``get_state_history``), which
+    the worker knows as the node runs; effects before the first checkpoint keep ``"start"``.
+    Marks written before (keyed by the child checkpoint id) stay: they match no task id, so a
+    crashed run of that time re-records its events once, which the ``events`` unique key
+    turns into no new rows."""
+    db.execute("ALTER TABLE effects RENAME COLUMN checkpoint_id TO key")
+    db.execute("DROP INDEX IF EXISTS idx_effects_run_id_node_checkpoint_id_effect")
+    db["effects"].create_index(["run_id", "node", "key", "effect"], unique=True, if_not_exists=True)

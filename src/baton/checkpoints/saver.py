@@ -1,5 +1,6 @@
 """LangGraph checkpointers for baton: SQLite (WAL, busy timeout) and in-memory, both with a
-serializer that knows baton's contracts (so pydantic state is restored without warnings)."""
+serializer that knows baton's contracts (so pydantic state is restored without warnings) and
+compact channel versions (``next_version``)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,43 @@ from sqlite_utils import Database
 
 BUSY_TIMEOUT_MS = 10_000
 """How long a writer waits for another writer's lock before ``database is locked`` (ms)."""
+
+VERSION_DIGITS = 10
+"""Width of a channel version: a zero-padded decimal counter (``"0000000007"``)."""
+
+
+def next_version(current: str | int | None, channel: None = None) -> str:
+    """The channel version after ``current``: ``VERSION_DIGITS`` zero-padded digits.
+
+    LangGraph's ``SqliteSaver`` writes ``f"{n:032}.{random:016}"``, about 50 characters for
+    every channel in every checkpoint (2.1 KB of each of baton's 28-channel checkpoints). The
+    random part keeps blob keys apart in savers that store channel values apart from the
+    checkpoint, keyed by version (``InMemorySaver``, Postgres): two forks of a thread reach the
+    same counter, and without it one fork's values would overwrite the other's. ``SqliteSaver``
+    keeps the values inside each checkpoint row, so it needs no such part; never give these
+    versions to a blob-keyed saver.
+
+    LangGraph compares versions of one channel with ``>`` and takes the ``max`` over all
+    channels, so versions must sort as strings in counter order: fixed-width digits do, and
+    any of them sorts after a version in the stock 32-digit format (which begins with at least
+    10 zeros below 10**22), so threads written by the stock saver go on correctly. ``current``
+    is None for a new channel, an int, or a version in either format.
+    """
+    if current is None:
+        n = 0
+    elif isinstance(current, int):
+        n = current
+    else:
+        n = int(current.split(".", 1)[0])
+    return f"{n + 1:0{VERSION_DIGITS}d}"
+
+
+class CompactSqliteSaver(SqliteSaver):
+    """LangGraph's ``SqliteSaver`` with compact channel versions (``next_version``): about
+    1.1 KB less in each checkpoint of baton's graph."""
+
+    def get_next_version(self, current: str | int | None, channel: None = None) -> str:
+        return next_version(current)
 
 
 def serializer() -> JsonPlusSerializer:
@@ -43,20 +81,22 @@ def connect(path: str | Path, *, timeout_ms: int = BUSY_TIMEOUT_MS) -> sqlite3.C
     return conn
 
 
-def open_saver(path: str | Path) -> SqliteSaver:
-    """A ``SqliteSaver`` on its own connection to ``path`` (one writer process per run)."""
+def open_saver(path: str | Path) -> CompactSqliteSaver:
+    """A ``CompactSqliteSaver`` on its own connection to ``path`` (``connect``: WAL, busy
+    timeout; one writer process per run), its tables created if missing."""
     conn = connect(path)
     # SqliteSaver commits once per call; with implicit transactions each call is atomic. In
     # autocommit mode a SIGKILL inside put_writes could leave half a task's writes behind,
     # and the run would look finished without a report.
     conn.isolation_level = "DEFERRED"
-    saver = SqliteSaver(conn, serde=serializer())
+    saver = CompactSqliteSaver(conn, serde=serializer())
     saver.setup()
     return saver
 
 
 def memory_saver() -> InMemorySaver:
-    """An ``InMemorySaver`` with the same serializer, for tests and notebooks."""
+    """An ``InMemorySaver`` with the same serializer, for tests and notebooks (its channel
+    versions stay LangGraph's: see ``next_version``)."""
     return InMemorySaver(serde=serializer())
 
 

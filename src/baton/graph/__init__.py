@@ -1,7 +1,7 @@
 """The supervisor graph: state, the transition table, the guard, and ``build_graph``."""
 
 from baton.graph.build import build_graph, default_nodes
-from baton.graph.guard import NodeFn, guard
+from baton.graph.guard import NodeFn, Turn, guard, recording_turns
 from baton.graph.state import NodeContext, RunState, initial_state
 from baton.graph.table import (
     DEFAULT_TABLE,
@@ -19,11 +19,13 @@ __all__ = [
     "NodeFn",
     "RunState",
     "Table",
+    "Turn",
     "build_graph",
     "default_nodes",
     "default_table",
     "draw_mermaid",
     "guard",
     "initial_state",
+    "recording_turns",
     "validate_table",
 ]

@@ -27,17 +27,26 @@ The guard also keeps the run's accounts (every node but ``review``):
   it as a ``bound`` event);
 - **time**: the turn's seconds are added to ``elapsed_s`` (``supervise`` compares it with
   ``policy.pipeline_timeout_s``).
+
+Every turn that ends with an update (a node's own, or the recorded failure) is reported as a
+``Turn`` to the recorder installed with ``recording_turns()``: the worker builds the audit
+trail from these. (Not on LangGraph's ``custom`` stream: streaming ``custom`` makes LangGraph
+run every task on its thread pool, about a third slower per hop.) An ``interrupt()`` pause
+reports nothing; the node runs again on resume.
 """
 
 from __future__ import annotations
 
 import contextvars
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
-from typing import Any
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any, NamedTuple
 
+from langchain_core.runnables import RunnableConfig
 from langgraph.errors import GraphBubbleUp
 from langgraph.graph import END
 from langgraph.types import Command
@@ -53,6 +62,71 @@ from baton.usage import Meter, metered
 NodeFn = Callable[[RunState, NodeContext], "Command | dict[str, Any]"]
 """A node: ``fn(state, ctx) -> Command | dict``. A dict is a state update whose goto is the
 node's only transition (an error when the table gives it several)."""
+
+
+class Turn(NamedTuple):
+    """One node turn as the guard saw it (see ``recording_turns``).
+
+    - ``node``: the node's name; ``step``: LangGraph's superstep of the turn (the ``step`` of
+      the checkpoint that holds its update); ``task_id``: LangGraph's task id (deterministic:
+      ``get_state_history`` shows the same id, so a turn is recognised after a crash);
+    - ``state``: the state the node received; ``update``: what it wrote (the recorded failure
+      when it failed); ``goto``: the node it handed over to (None when the run ends);
+    - ``seconds``: wall time of the turn; ``ended_at``: when it ended (UTC).
+    """
+
+    node: str
+    step: int | None
+    task_id: str | None
+    state: Mapping[str, Any]
+    update: Mapping[str, Any]
+    goto: str | None
+    seconds: float
+    ended_at: datetime
+
+
+_TASK_ID = "__pregel_task_id"  # langgraph._internal._constants.CONFIG_KEY_TASK_ID
+
+_RECORDER: contextvars.ContextVar[list[Turn] | None] = contextvars.ContextVar(
+    "baton_turns", default=None
+)
+
+
+@contextmanager
+def recording_turns() -> Iterator[list[Turn]]:
+    """Collect, in order, the ``Turn`` of every guarded node that runs inside the block (in
+    this context, and in the threads LangGraph copies it to)::
+
+        with recording_turns() as turns:
+            for _ in graph.stream(graph_input, config, stream_mode="updates"):
+                ...  # turns grows by one per node turn
+    """
+    turns: list[Turn] = []
+    token = _RECORDER.set(turns)
+    try:
+        yield turns
+    finally:
+        _RECORDER.reset(token)
+
+
+def _report(node: str, state: RunState, cmd: Command, seconds: float, config: Any) -> None:
+    """Append the turn to the installed recorder (see ``Turn``); nothing when there is none."""
+    turns = _RECORDER.get()
+    if turns is None:
+        return
+    goto = cmd.goto if isinstance(cmd.goto, str) else None
+    turns.append(
+        Turn(
+            node,
+            ((config or {}).get("metadata") or {}).get("langgraph_step"),
+            ((config or {}).get("configurable") or {}).get(_TASK_ID),
+            state,
+            cmd.update if isinstance(cmd.update, Mapping) else {},
+            None if goto == END else goto,
+            seconds,
+            datetime.now(UTC),
+        )
+    )
 
 
 def _goto_list(goto: Any) -> list[str]:
@@ -168,12 +242,14 @@ def guard(fn: NodeFn, ctx: NodeContext) -> Callable[[RunState], Command]:
 
     timed = ctx.name != REVIEW_NODE  # the human gate is never on the clock
 
-    def run(state: RunState) -> Command:
+    def run(state: RunState, config: RunnableConfig) -> Command:
         meter = Meter()
         started = time.monotonic()
         cmd = checked(state, meter)
+        seconds = time.monotonic() - started
         if timed:
-            _account(state, cmd, meter, time.monotonic() - started)
+            _account(state, cmd, meter, seconds)
+        _report(ctx.name, state, cmd, seconds, config)
         return cmd
 
     def checked(state: RunState, meter: Meter) -> Command:
