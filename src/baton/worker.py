@@ -39,6 +39,7 @@ from baton.contracts import Report, ReviewRequest, Task
 from baton.errors import ConfigError
 from baton.graph import Turn, build_graph, initial_state, recording_turns
 from baton.graph.state import claims_of, report_of, verdicts_of
+from baton.graph.table import END_NODE
 
 log = logging.getLogger("baton.worker")
 
@@ -250,7 +251,7 @@ class Worker:
             # whose next checkpoint is not - a crash in between - also show next == ())
             self._backfill(run_id, cfg)
             self._pending_decision(run_id, set())
-            self._finish(run_id, snap)
+            self._finish(run_id, snap.values)
             return
         else:
             graph_input = None
@@ -321,13 +322,18 @@ class Worker:
                     flush(ended=False)
                     flushed = time.monotonic()
             turns += reported
+        last = turns[-1] if turns else None
         flush(ended=True)
 
+        if last is not None and last.node == END_NODE and last.goto is None:
+            # the end node's turn ended the run: its state and update are the final values
+            self._finish(run_id, {**last.state, **last.update})
+            return
         snap = self.graph.get_state(cfg)
         if snap.interrupts:
             self._stop_at_interrupt(run_id, snap)
         elif not snap.next:
-            self._finish(run_id, snap)
+            self._finish(run_id, snap.values)
         else:  # pragma: no cover - the stream only ends at an interrupt or at END
             raise RuntimeError(f"graph stopped before the end with next={snap.next}")
 
@@ -425,8 +431,7 @@ class Worker:
             **_counts(values),
         )
 
-    def _finish(self, run_id: str, snap: Any) -> None:
-        values = snap.values
+    def _finish(self, run_id: str, values: Mapping[str, Any]) -> None:
         report: Report | None = report_of(values)
         if report is None:
             raise RuntimeError("the run ended without a report")
