@@ -10,8 +10,9 @@
    guard, audit events, progress updates, SQLite checkpointer; the engine answers instantly
    and routes research -> analyze -> verify -> write in a cycle, the verifier is a stub;
    (b) bare LangGraph: a supervisor node and four instant specialist nodes with the same hops
-   and the same SQLite checkpointer (``SqliteSaver`` on the same WAL connection settings),
-   invoked directly. Both run at both LangGraph durabilities (``sync``, baton's default, and
+   and the same SQLite checkpointer (baton's ``open_saver``: LangGraph's ``SqliteSaver`` with
+   compact channel versions, on the same WAL connection settings; the compact versions make
+   bare LangGraph faster too), invoked directly. Both run at both LangGraph durabilities (``sync``, baton's default, and
    ``async``, LangGraph's), in this process, interleaved, ``--reps`` times; the figures are
    medians of milliseconds per hop, and each ratio compares baton with bare LangGraph at the
    same durability (the headline one at baton's default).
