@@ -12,8 +12,9 @@
    (b) bare LangGraph: a supervisor node and four instant specialist nodes with the same hops
    and the same SQLite checkpointer (baton's ``open_saver``: LangGraph's ``SqliteSaver`` with
    compact channel versions, on the same WAL connection settings; the compact versions make
-   bare LangGraph faster too), invoked directly. Both run at both LangGraph durabilities (``sync``, baton's default, and
-   ``async``, LangGraph's), in this process, interleaved, ``--reps`` times; the figures are
+   bare LangGraph faster too), invoked directly. Both run at both LangGraph durabilities
+   (``sync``, baton's default, and ``async``, LangGraph's), in this process, interleaved,
+   ``--reps`` times; the figures are
    medians of milliseconds per hop, and each ratio compares baton with bare LangGraph at the
    same durability (the headline one at baton's default).
 2. **Checkpoint bytes.** One 40-hop baton run in a fresh database: bytes of its checkpoint data

@@ -189,3 +189,41 @@ def test_a_worker_that_lost_its_lease_stops_without_writing(store, db_path, exam
     assert (row["status"], row["lease_owner"]) == ("running", "other")
     kinds = [e["summary"] for e in store.events(run_id) if e["kind"] == "status"]
     assert kinds == ["queued", "started"], "nothing written after the lease was lost"
+
+
+def test_flushing_at_every_step_records_each_turn_once_and_never_ahead_of_its_checkpoint(
+    store, example_tasks, monkeypatch
+):
+    """With ``FLUSH_S = 0`` the worker records turns while the graph runs; with ``sync``
+    durability, when a node's events are written the checkpoint holding its update is
+    already on disk (with ``async`` this test fails: events get ahead)."""
+    import baton.worker as worker_module
+
+    monkeypatch.setattr(worker_module, "FLUSH_S", 0.0)
+    task = next(t for t in example_tasks if t.id == "fcgpt-r57-answer")
+    ahead: list[tuple[int, str]] = []
+    progress: list[tuple[int, str | None]] = []
+
+    def on_event(event):
+        if event["kind"] != "node":
+            return
+        saved = store.conn.execute(
+            "SELECT COUNT(*) FROM checkpoints WHERE thread_id = ? AND json_extract(metadata, '$.step') = ?",
+            (event["run_id"], event["step"]),
+        ).fetchone()[0]
+        if not saved:
+            ahead.append((event["step"], event["node"]))
+        row = store.run(event["run_id"])
+        progress.append((row["hops"], row["current_node"]))
+
+    run_id = store.submit(task)
+    Worker(store, on_event=on_event).drain()
+    assert ahead == []
+    nodes = [(e["step"], e["node"]) for e in store.events(run_id) if e["kind"] == "node"]
+    assert [n for _, n in nodes] == [
+        "supervise", "research", "supervise", "analyze", "supervise", "verify",
+        "supervise", "write", "supervise", "finish",
+    ]  # fmt: skip
+    assert [s for s, _ in nodes] == list(range(1, 11))
+    # mid-run flushes wrote progress as the run went (not only at its end)
+    assert (1, "research") in progress and store.run(run_id)["status"] == "finished"

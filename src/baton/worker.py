@@ -10,9 +10,9 @@ For each claimed run the worker picks up exactly where the checkpoints say:
 - a checkpoint mid-run (the previous worker died): continue from it (``input=None``).
 
 It records the guard's ``Turn`` reports (``recording_turns``: the state each node received
-and the update it wrote) while it streams the graph with ``durability="sync"`` by default (a checkpoint is on
-disk before its events are written, so a crash can never leave events ahead of the
-checkpoints; with ``"async"`` it can, and the step a crash lost runs again while its first
+and the update it wrote) while it streams the graph with ``durability="sync"`` by default (a
+checkpoint is on disk before its events are written, so a crash can never leave events ahead
+of the checkpoints; with ``"async"`` it can, and the step a crash lost runs again while its first
 record stands); each turn becomes ``events`` rows keyed by the superstep, and a mark in the
 effects ledger keyed by LangGraph's task id, so replaying a step after a crash writes nothing
 twice (at-least-once execution, exactly-once records). An interrupt becomes a
@@ -266,20 +266,21 @@ class Worker:
             )
 
         flushed = time.monotonic()
-        turns: list[Turn] = []  # reported by the guard, not yet recorded
+        turns: list[Turn]  # reported by the guard, not yet recorded (see the stream below)
+        last: Turn | None = None  # the latest turn recorded
 
-        def flush(ended: bool) -> None:
+        def flush() -> None:
             """Record the buffered turns (events, ledger marks) and the run's progress in one
-            transaction. While the graph runs, the newest turn waits: its checkpoint is on disk
-            only once the next turn has begun (``sync`` durability). A crash before a flush
-            loses nothing: the next worker backfills every turn the ledger has no mark for."""
-            nonlocal resume_item
-            ready = turns if ended else turns[:-1]
-            if not ready:
+            transaction. With ``sync`` durability LangGraph has saved a superstep's checkpoint
+            before the stream yields its update, so no event gets ahead of its checkpoint. A
+            crash before a flush loses nothing: the next worker backfills every turn the
+            ledger has no mark for."""
+            nonlocal resume_item, last
+            if not turns:
                 return
             events: list[Mapping[str, Any]] = []
             with self._locked(), self.store.transaction():
-                for t in ready:
+                for t in turns:
                     events += audit.update_events(
                         t.step,
                         t.node,
@@ -294,10 +295,10 @@ class Worker:
                 if events:
                     self._emit(run_id, *events)
                 self.ledger.mark_all(
-                    run_id, [(t.node, t.task_id or "") for t in ready], "events", self.worker_id
+                    run_id, [(t.node, t.task_id or "") for t in turns], "events", self.worker_id
                 )
-                last = ready[-1]
-                values = {**last.state, **last.update}
+                last = turns[-1]
+                values = last.values_after()
                 held = self.store.progress(
                     run_id,
                     self.worker_id,
@@ -306,28 +307,24 @@ class Worker:
                     current_node=last.goto,
                     **_counts(values),
                 )
-            del turns[: len(ready)]
+            turns.clear()
             if not held:
                 raise LeaseLost(run_id)
 
-        with recording_turns() as reported:
+        with recording_turns() as turns:
             for _ in self.graph.stream(
                 graph_input, cfg, stream_mode="updates", durability=self.durability
             ):
                 if lost.is_set():
                     raise LeaseLost(run_id)
-                turns += reported
-                reported.clear()
                 if time.monotonic() - flushed >= FLUSH_S:
-                    flush(ended=False)
+                    flush()
                     flushed = time.monotonic()
-            turns += reported
-        last = turns[-1] if turns else None
-        flush(ended=True)
+        flush()
 
         if last is not None and last.node == END_NODE and last.goto is None:
             # the end node's turn ended the run: its state and update are the final values
-            self._finish(run_id, {**last.state, **last.update})
+            self._finish(run_id, last.values_after())
             return
         snap = self.graph.get_state(cfg)
         if snap.interrupts:

@@ -84,6 +84,11 @@ class Turn(NamedTuple):
     seconds: float
     ended_at: datetime
 
+    def values_after(self) -> dict[str, Any]:
+        """The state after the turn, for keys that are replaced (not for the appended
+        ``trace``, ``failures`` and ``bounds``, which hold only the turn's own entries)."""
+        return {**self.state, **self.update}
+
 
 _TASK_ID = "__pregel_task_id"  # langgraph._internal._constants.CONFIG_KEY_TASK_ID
 
