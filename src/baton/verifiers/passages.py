@@ -175,7 +175,9 @@ class SourceIndex:
         total = sum(weights.values())
         if total <= 0 or not self.sentences:
             return []
-        # Score each sentence by the weight of the claim terms it holds.
+        # Score each sentence by the weight of the claim terms it holds. ``math.fsum`` because
+        # ``covered`` is a set whose order follows string hashing (randomised per process): a
+        # plain sum could round differently from run to run and break ties differently.
         hits: list[frozenset[str]] = []
         for p in self.sentences:
             hits.append(p.terms & weights.keys() if p.terms else frozenset())
@@ -185,7 +187,7 @@ class SourceIndex:
             if not hits[i]:
                 continue
             covered = set(hits[i])
-            scored.append((sum(weights[t] for t in covered) / total, i, i))
+            scored.append((math.fsum(weights[t] for t in covered) / total, i, i))
             for j in range(i + 1, min(n, i + self.window)):
                 if self.sentences[j].source_index != self.sentences[i].source_index:
                     break
@@ -193,7 +195,7 @@ class SourceIndex:
                     continue
                 covered |= hits[j]
                 # A window must gain from each added sentence; small penalty per sentence.
-                cov = sum(weights[t] for t in covered) / total
+                cov = math.fsum(weights[t] for t in covered) / total
                 scored.append((cov * (1.0 - 0.02 * (j - i)), i, j))
         scored.sort(key=lambda x: (-x[0], x[1], x[2]))
         out: list[tuple[float, Passage]] = []
