@@ -4,6 +4,7 @@ aggregator (``src/baton/verifiers/aggregator.json``) on the file.
 
     python bench/verifier.py ../shared/data/verifier-dev.jsonl --cv
     python bench/verifier.py ../shared/data/verifier-dev.jsonl --cv --checks lexical,phrases,numbers,entities,negation,hedging,semantic
+    python bench/verifier.py ../shared/data/verifier-dev.jsonl --cv --checks lexical,phrases,numbers,entities,negation,hedging,semantic,alignment,weakest_part
     python bench/verifier.py ../shared/data/verifier-dev.jsonl --fit
 """
 
@@ -15,7 +16,7 @@ import sys
 from pathlib import Path
 
 from baton.verifiers.aggregate import WEIGHTS_PATH, load_models
-from baton.verifiers.pipeline import DEFAULT_CHECKS
+from baton.verifiers.pipeline import DEFAULT_CHECKS, SEMANTIC_CHECKS
 from baton.verifiers.scoring import fit_shipped, load_items, score_cross_validated, score_shipped
 
 
@@ -31,7 +32,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument(
-        "--fit", action="store_true", help="refit aggregator.json (base, and semantic if available)"
+        "--fit",
+        action="store_true",
+        help="refit aggregator.json (base; semantic and aligned if the extra is available)",
     )
     args = ap.parse_args(argv)
     items = load_items(args.path)
@@ -40,6 +43,7 @@ def main(argv: list[str] | None = None) -> int:
         models = {"base": fit_shipped(items, DEFAULT_CHECKS).to_dict()}
         try:
             models["semantic"] = fit_shipped(items, DEFAULT_CHECKS + ("semantic",)).to_dict()
+            models["aligned"] = fit_shipped(items, SEMANTIC_CHECKS).to_dict()
         except Exception as exc:  # the extra is optional
             print(f"semantic model not fit: {exc}", file=sys.stderr)
         data = {

@@ -3,10 +3,11 @@
 Support is decided by a logistic regression over one feature per check (its score, plus a flag
 for a numbers conflict), fit on ``verifier-dev.jsonl`` (WiCE + Factcheck-GPT; see
 ``baton.verifiers.training``) and shipped as ``aggregator.json`` beside this module, so the
-runtime needs only the standard library. Two coefficient sets are shipped: ``base`` (the
-always-on checks) and ``semantic`` (the same plus the optional embedding check); the one
-matching the checks that ran is used. A check that did not run takes its training mean, the
-usual mean-imputation ablation.
+runtime needs only the standard library. Three coefficient sets are shipped: ``base`` (the
+always-on checks), ``semantic`` (the same plus the optional embedding check) and ``aligned``
+(plus the token-alignment checks ``alignment`` and ``weakest_part`` of the same extra); the
+largest one whose optional checks all ran is used. A check that did not run takes its training
+mean, the usual mean-imputation ablation.
 
 Label rule: ``supported`` when P(supported) >= the model's threshold; otherwise
 ``contradicted`` when a polarity or numbers check (or an optional NLI model / LLM judge) says
@@ -37,20 +38,25 @@ FEATURES = (
     "negation",
     "hedging",
     "semantic",
+    "alignment",
+    "weakest_part",
 )
 """Feature names, each computed from one check's result by ``features``."""
+OPTIONAL_FEATURES = ("semantic", "alignment", "weakest_part")
+"""Features of optional checks: a model using one is chosen only when that check ran."""
 
 
 def features(results: Sequence[CheckResult]) -> dict[str, float]:
     """The aggregator's features from the check results that ran (absent checks are absent).
 
-    - ``lexical``, ``phrases``, ``entities``, ``numbers``, ``semantic``: the check's score;
+    - ``lexical``, ``phrases``, ``entities``, ``numbers``, ``semantic``, ``alignment``,
+      ``weakest_part``: the check's score;
     - ``numbers_conflict``: 1.0 when the numbers check says contradicted;
     - ``negation``, ``hedging``: 1.0 when the check flags a mismatch (score 0), else 0.0.
     """
     by = {r.check: r for r in results}
     out: dict[str, float] = {}
-    for name in ("lexical", "phrases", "entities", "semantic"):
+    for name in ("lexical", "phrases", "entities", "semantic", "alignment", "weakest_part"):
         if name in by:
             out[name] = by[name].score
     if "numbers" in by:
@@ -104,7 +110,8 @@ class LogisticModel:
 
 @lru_cache(maxsize=4)
 def load_models(path: str | None = None) -> dict[str, LogisticModel]:
-    """The shipped coefficient sets (``base``, ``semantic``) from ``aggregator.json``."""
+    """The shipped coefficient sets (``base``, ``semantic``, ``aligned``) from
+    ``aggregator.json``."""
     data = json.loads(Path(path or WEIGHTS_PATH).read_text())
     return {name: LogisticModel.from_dict(d) for name, d in data["models"].items()}
 
@@ -112,11 +119,15 @@ def load_models(path: str | None = None) -> dict[str, LogisticModel]:
 def choose_model(
     results: Sequence[CheckResult], models: dict[str, LogisticModel] | None = None
 ) -> LogisticModel:
-    """The ``semantic`` model when the semantic check ran, else ``base``."""
+    """The model with the most features among those whose optional checks
+    (``OPTIONAL_FEATURES``) all ran: ``aligned`` when semantic, alignment and weakest_part ran,
+    ``semantic`` when only semantic did, else ``base``."""
     models = models or load_models()
-    if any(r.check == "semantic" for r in results) and "semantic" in models:
-        return models["semantic"]
-    return models["base"]
+    ran = {r.check for r in results}
+    usable = [
+        m for m in models.values() if all(f in ran for f in m.features if f in OPTIONAL_FEATURES)
+    ]
+    return max(usable, key=lambda m: len(m.features)) if usable else models["base"]
 
 
 def _dedup(spans: list[Evidence]) -> list[Evidence]:
@@ -149,7 +160,7 @@ def aggregate(
     if extras:
         p = (p + sum(extras)) / (1 + len(extras))
     spans: list[Evidence] = []
-    for name in ("lexical", "semantic", "numbers", "entities", "phrases"):
+    for name in ("lexical", "semantic", "alignment", "numbers", "entities", "phrases"):
         if name in by:
             spans.extend(by[name].evidence)
     evidence = _dedup(spans)

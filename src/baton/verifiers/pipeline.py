@@ -26,9 +26,11 @@ TOP_K = 5
 """Evidence windows retrieved per claim."""
 DEFAULT_CHECKS = ("lexical", "phrases", "numbers", "entities", "negation", "hedging")
 """The always-available checks, run when ``checks`` is None."""
-OPTIONAL_CHECKS = ("semantic", "nli", "llm_judge")
-"""Checks that need an extra: ``semantic`` (``baton[semantic]``), ``nli`` (``nli_model=``),
-``llm_judge`` (``judge=``)."""
+OPTIONAL_CHECKS = ("semantic", "alignment", "weakest_part", "nli", "llm_judge")
+"""Checks that need an extra: ``semantic``, ``alignment`` and ``weakest_part``
+(``baton[semantic]``), ``nli`` (``nli_model=``), ``llm_judge`` (``judge=``)."""
+SEMANTIC_CHECKS = DEFAULT_CHECKS + ("semantic", "alignment", "weakest_part")
+"""The defaults plus every check of the ``semantic`` extra (the ``aligned`` aggregator)."""
 ALL_CHECKS = DEFAULT_CHECKS + OPTIONAL_CHECKS
 
 
@@ -69,7 +71,7 @@ def resolve_checks(
 
 
 def _runners(
-    names: Sequence[str], *, judge: Any, nli_model: Any, encoder: Any
+    names: Sequence[str], *, judge: Any, nli_model: Any, encoder: Any, token_embedder: Any
 ) -> list[tuple[str, Callable[[Claim, list[Evidence], dict[str, float]], CheckResult]]]:
     table: dict[str, Callable[[Claim, list[Evidence], dict[str, float]], CheckResult]] = {
         "lexical": lambda c, ev, w: check_lexical(c, ev, weights=w),
@@ -84,6 +86,21 @@ def _runners(
 
         enc = encoder if encoder is not None else load_encoder()
         table["semantic"] = lambda c, ev, w: check_semantic(c, ev, encoder=enc)
+    if "alignment" in names or "weakest_part" in names:
+        from baton.verifiers.alignment import (
+            _minilm_embedder,
+            check_alignment,
+            check_weakest_part,
+        )
+
+        if token_embedder is not None:
+            emb = token_embedder
+        else:
+            from baton.verifiers.semantic import load_encoder
+
+            emb = _minilm_embedder(encoder if encoder is not None else load_encoder())
+        table["alignment"] = lambda c, ev, w: check_alignment(c, ev, embedder=emb, weights=w)
+        table["weakest_part"] = lambda c, ev, w: check_weakest_part(c, ev, embedder=emb)
     if "nli" in names:
         from baton.verifiers.nli import check_nli
 
@@ -103,6 +120,7 @@ def verify(
     judge: Any = None,
     nli_model: Any = None,
     encoder: Any = None,
+    token_embedder: Any = None,
 ) -> list[Verdict]:
     """Check each claim against all ``sources``: one ``Verdict`` per claim, in order.
 
@@ -110,14 +128,18 @@ def verify(
     ``llm_judge`` when their model is given). ``judge``: a ``baton.verifiers.judge.LLMJudge``
     (built with the author model, so a same-model judge is refused there). ``nli_model``: from
     ``baton.verifiers.nli.load_nli``. ``encoder``: a sentence encoder for ``semantic``
-    (default: all-MiniLM-L6-v2 from the extra).
+    (default: all-MiniLM-L6-v2 from the extra). ``token_embedder``: a
+    ``baton.verifiers.alignment.TokenEmbedder`` for ``alignment`` / ``weakest_part`` (default:
+    the token vectors of ``encoder``'s MiniLM).
 
     Never raises on odd input: no sources, a claim without content words, or a check that
     fails all give an ``unsupported`` verdict whose ``checks`` explain why. Raises
     ``ConfigError`` only for an unusable configuration (unknown check, missing extra).
     """
     names = resolve_checks(checks, judge=judge, nli_model=nli_model)
-    runners = _runners(names, judge=judge, nli_model=nli_model, encoder=encoder)
+    runners = _runners(
+        names, judge=judge, nli_model=nli_model, encoder=encoder, token_embedder=token_embedder
+    )
     try:
         index = SourceIndex.build(list(sources))
     except Exception as exc:  # defensive: a source the splitter cannot read
