@@ -150,14 +150,14 @@ def test_node_events_say_what_the_node_saw_and_changed(store, reviewed_run):
 def test_tokens_are_charged_to_the_node_that_spent_them(store, r57):
     def costly_research(state, ctx):
         cmd = research(state, ctx)
-        cmd.update["tokens"] = int(state.get("tokens", 0)) + 120
+        cmd.update["account"] = {"tokens": int(state["account"].get("tokens", 0)) + 120}
         return cmd
 
     def costly_write(state, ctx):
         from baton.nodes import write
 
         cmd = write(state, ctx)
-        cmd.update["tokens"] = int(state.get("tokens", 0)) + 30
+        cmd.update["account"] = {"tokens": int(state["account"].get("tokens", 0)) + 30}
         return cmd
 
     (run_id,) = run_tasks(
@@ -197,10 +197,10 @@ def test_update_events_for_a_failure_and_an_escalation():
         "review": request,
         "handoff": handoff,
         "trace": ["supervise: escalates"],
-        "tokens": 100500,
+        "account": {"tokens": 100500},
     }
     events = audit.update_events(
-        7, "supervise", update, {"hops": 3, **update}, duration_ms=12.5, tokens=500
+        7, "supervise", update, {**update, "account": {"hops": 3}}, duration_ms=12.5, tokens=500
     )
     assert [e["kind"] for e in events] == ["node_start", "node", "handoff", "bound", "failure"]
     assert all((e["step"], e["node"], e["hop"]) == (7, "supervise", 3) for e in events)
@@ -231,10 +231,14 @@ def test_tokens_a_node_spent_are_what_it_wrote_minus_what_it_received():
         ]
         return node["tokens"]
 
-    assert node_tokens({"trace": ["x"]}, {"tokens": 10}) is None
-    assert node_tokens({"tokens": 150}, {"tokens": 120}) == 30
-    assert node_tokens({"tokens": 150}, {}) == 150
-    assert node_tokens({"tokens": 100}, {"tokens": 120}) == 0
+    def acct(**fields):
+        return {"account": fields}
+
+    assert node_tokens({"trace": ["x"]}, acct(tokens=10)) is None
+    assert node_tokens(acct(elapsed_s=0.5), acct(tokens=10)) is None
+    assert node_tokens(acct(tokens=150), acct(tokens=120)) == 30
+    assert node_tokens(acct(tokens=150), {}) == 150
+    assert node_tokens(acct(tokens=100), acct(tokens=120)) == 0
 
 
 def test_check_events_come_only_from_the_verifier():
@@ -382,8 +386,7 @@ def test_summaries_read_models_and_their_dumps_alike(r57):
         ],
         "failures": [Failure(node="write", kind="timeout", detail="too slow", hop=2)],
         "pending_failure": None,
-        "retries": {"write": 1},
-        "hops": 3,
+        "account": {"retries": {"write": 1}, "hops": 3},
     }
     expected = {
         "task": f"task {r57.id} (answer, {len(r57.sources)} sources)",
@@ -400,8 +403,11 @@ def test_summaries_read_models_and_their_dumps_alike(r57):
 
 
 def test_a_bound_no_review_names_is_the_last_event_of_its_update():
-    update = {"elapsed_s": 1.5, "tokens": 80, "bounds": ["token_alert: 80 of 100 tokens used"]}
-    values = {"hops": 3, "tokens": 80, "elapsed_s": 1.5}
+    update = {
+        "account": {"elapsed_s": 1.5, "tokens": 80},
+        "bounds": ["token_alert: 80 of 100 tokens used"],
+    }
+    values = {"account": {"hops": 3, "tokens": 0, "elapsed_s": 1.0}}
     events = audit.update_events(4, "analyze", update, values, duration_ms=2.0, tokens=80)
     assert [e["kind"] for e in events] == ["node_start", "node", "bound"]
     assert events[-1] == {

@@ -147,9 +147,22 @@ def summarize_key(key: str, value: Any) -> str:
     return _clip(str(v), 120)
 
 
+def flat_state(values: Mapping[str, Any]) -> Mapping[str, Any]:
+    """``values`` with the fields of its ``account`` (hops, tokens, elapsed_s, ...) in place of
+    the ``account`` key, so that summaries name the counter that changed."""
+    account = values.get("account")
+    if not account:
+        return values
+    out = {k: v for k, v in values.items() if k != "account"}
+    out.update(account)
+    return out
+
+
 def changed_keys(update: Mapping[str, Any]) -> dict[str, str]:
-    """``{state key: summary of its new value}`` for every key a node wrote, sorted by key."""
-    return {k: summarize_key(k, update[k]) for k in sorted(update)}
+    """``{state key: summary of its new value}`` for every key a node wrote (the ``account``'s
+    fields each as a key), sorted by key."""
+    flat = flat_state(update)
+    return {k: summarize_key(k, flat[k]) for k in sorted(flat)}
 
 
 def _citation(ev: Mapping[str, Any]) -> str:
@@ -253,11 +266,14 @@ def update_events(
     already names its bound) events, in that order.
     """
 
-    def after(key: str) -> Any:
-        return update[key] if key in update else state.get(key)
+    account_before = state.get("account") or {}
+    charged = update.get("account") or {}
 
-    if tokens is None and update.get("tokens") is not None:
-        tokens = max(0, int(update["tokens"]) - int(state.get("tokens") or 0))
+    def after(key: str) -> Any:  # an account field after the turn
+        return charged[key] if key in charged else account_before.get(key)
+
+    if tokens is None and charged.get("tokens") is not None:
+        tokens = max(0, int(charged["tokens"]) - int(account_before.get("tokens") or 0))
     hop = int(after("hops") or 0)
     ended = ended_at or datetime.now(UTC)
     started = ended - timedelta(milliseconds=duration_ms)

@@ -16,9 +16,10 @@ from typing import Any
 
 from langgraph.types import Command
 
-from baton.audit import jsonable, summarize_key
+from baton.audit import flat_state, jsonable, summarize_key
 from baton.checkpoints import Store
 from baton.errors import NotFoundError
+from baton.graph.state import account_of
 
 
 def thread_config(run_id: str, checkpoint_id: str | None = None) -> dict[str, Any]:
@@ -31,6 +32,7 @@ def thread_config(run_id: str, checkpoint_id: str | None = None) -> dict[str, An
 
 def _changed(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, str]:
     out = {}
+    before, after = flat_state(before), flat_state(after)
     for key in sorted(set(before) | set(after)):
         a, b = jsonable(before.get(key)), jsonable(after.get(key))
         if a != b:
@@ -55,7 +57,7 @@ def history(graph: Any, run_id: str) -> list[dict[str, Any]]:
                 "step": s.metadata.get("step"),
                 "source": s.metadata.get("source"),
                 "next": list(s.next),
-                "hops": s.values.get("hops"),
+                "hops": account_of(s.values).get("hops"),
                 "changed": _changed(previous, s.values),
             }
         )

@@ -38,7 +38,7 @@ from baton.checkpoints.ledger import START, Ledger
 from baton.contracts import Report, ReviewRequest, Task
 from baton.errors import ConfigError
 from baton.graph import Turn, build_graph, initial_state, recording_turns
-from baton.graph.state import claims_of, report_of, verdicts_of
+from baton.graph.state import account_of, claims_of, report_of, verdicts_of
 from baton.graph.table import END_NODE
 
 log = logging.getLogger("baton.worker")
@@ -302,8 +302,8 @@ class Worker:
                 held = self.store.progress(
                     run_id,
                     self.worker_id,
-                    hops=int(values.get("hops", 0)),
-                    max_hops=int(values.get("max_hops", 0)),
+                    hops=int(account_of(values).get("hops", 0)),
+                    max_hops=int(account_of(values).get("max_hops", 0)),
                     current_node=last.goto,
                     **_counts(values),
                 )
@@ -424,7 +424,7 @@ class Worker:
             "waiting_review",
             reason=reason,
             current_node="review",
-            hops=int(values.get("hops", 0)),
+            hops=int(account_of(values).get("hops", 0)),
             **_counts(values),
         )
 
@@ -441,7 +441,7 @@ class Worker:
             reason=reason,
             report=report,
             current_node=None,
-            hops=int(values.get("hops", 0)),
+            hops=int(account_of(values).get("hops", 0)),
             **_counts(values),
         )
 

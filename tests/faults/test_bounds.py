@@ -22,20 +22,20 @@ def test_tokens_are_charged_from_usage_metadata(make_graph):
     snap = run_graph(make_graph(engine), answer_task())
     assert snap.values["outcome"] == "finished"
     # every call of the scripted model reports usage; the task is charged exactly their sum
-    assert snap.values["tokens"] == inner.tokens > 0
+    assert snap.values["account"]["tokens"] == inner.tokens > 0
 
 
 def test_the_budget_alert_and_the_budget_review(make_graph):
     engine, _, _ = faulty_engine()
     snap = run_graph(make_graph(engine), answer_task(max_tokens_per_task=1500))
     request = _review(snap)
-    tokens = snap.values["tokens"]
+    tokens = snap.values["account"]["tokens"]
     assert request.reason == "budget_exceeded"
     assert request.bound == f"max_tokens_per_task=1500 (used {tokens})"
     alerts = [b for b in snap.values["bounds"] if b.startswith("token_alert")]
     assert len(alerts) == 1 and "of 1500 tokens used" in alerts[0]
     assert snap.values["bounds"][-1] == f"budget_exceeded: {tokens} tokens used, budget 1500"
-    assert snap.values["token_allowance"] == tokens + 1500, (
+    assert snap.values["account"]["token_allowance"] == tokens + 1500, (
         "a reviewer who lets the run go on grants one more budget"
     )
     assert tokens <= 1500 + 1000, "one model call past the budget at most, never a runaway"
@@ -55,8 +55,10 @@ def test_the_same_failure_in_two_nodes_trips_the_circuit_breaker(make_graph):
         ("research", "error"),
         ("analyze", "error"),
     ]
-    assert snap.values["retries"] == {"research": 1}, "no attempt after the breaker tripped"
-    assert snap.values["error_registry"] == {"rate_limit": ["research", "analyze"]}
+    assert snap.values["account"]["retries"] == {"research": 1}, (
+        "no attempt after the breaker tripped"
+    )
+    assert snap.values["account"]["error_registry"] == {"rate_limit": ["research", "analyze"]}
     assert len(model.injected) == 2  # the second analyze fault was never reached
 
 
@@ -64,7 +66,7 @@ def test_different_failures_in_two_nodes_do_not_trip_it(make_graph):
     engine, _, _ = faulty_engine({"research": ["rate_limit"], "analyze": ["server_error"]})
     snap = run_graph(make_graph(engine), answer_task())
     assert snap.values["outcome"] == "finished"
-    assert snap.values["retries"] == {"research": 1, "analyze": 1}
+    assert snap.values["account"]["retries"] == {"research": 1, "analyze": 1}
 
 
 def test_the_pipeline_timeout_escalates(make_graph):

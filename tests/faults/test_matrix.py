@@ -62,7 +62,7 @@ def test_a_one_shot_fault_is_recorded_retried_and_the_run_finishes(make_graph, r
         assert (request.reason, [f.kind for f in request.failures]) == ("failure", ["timeout"])
         return
     assert snap.next == () and snap.values["outcome"] == "finished"
-    assert snap.values["retries"] == {role: 1}
+    assert snap.values["account"]["retries"] == {role: 1}
     assert snap.values["report"].answer
     if role != "supervise":  # the retry handoff carries the error back to the node
         retry = [
@@ -88,7 +88,7 @@ def test_a_persistent_fault_spends_the_agents_retries_then_escalates_with_the_tr
         return
     assert [(f.node, f.kind) for f in request.failures] == [(role, failure_kind)] * 3
     assert request.bound == "retry pool 2/6 used"
-    assert snap.values["retries"] == {role: 2}
+    assert snap.values["account"]["retries"] == {role: 2}
     assert request.trace, "the reviewer sees the whole trace"
     if role != "supervise":
         assert "Your previous attempt failed:" in handoff_of(snap.values).instructions

@@ -61,7 +61,7 @@ def test_real_answer_task_finishes_with_a_cited_report(checkpointer, example_tas
     assert snap.next == ()
     values = snap.values
     assert values["outcome"] == "finished"
-    assert values["hops"] == 4  # research, analyze, verify, write
+    assert values["account"]["hops"] == 4  # research, analyze, verify, write
     report = report_of(values)
     assert report.kind == "answer" and report.task_id == task.id
     assert len(report.claims) == 3
@@ -110,12 +110,12 @@ def test_hop_ceiling_pauses_then_extend_finishes(graph, answer_task):
         2,
         "max_hops=2",
     )
-    assert snap.values["hops"] == 2
+    assert snap.values["account"]["hops"] == 2
 
     snap = resume(graph, thread, snap, {"action": "extend", "reviewer": "ann", "extra_hops": 3})
     assert snap.next == ()
-    assert snap.values["max_hops"] == 5
-    assert snap.values["hops"] == 4
+    assert snap.values["account"]["max_hops"] == 5
+    assert snap.values["account"]["hops"] == 4
     assert snap.values["outcome"] == "finished"
 
 
@@ -130,7 +130,7 @@ def test_reject_ends_the_run_rejected(graph, check_task):
 
 def test_send_back_hands_the_work_to_the_target_with_the_note(graph, check_task):
     thread, snap = start(graph, check_task)
-    hops_before = snap.values["hops"]
+    hops_before = snap.values["account"]["hops"]
     snap = resume(
         graph,
         thread,
@@ -238,7 +238,7 @@ def test_an_exception_in_a_node_is_retried_from_the_pool_then_escalated(
     _, snap = start(graph, answer_task, Policy(max_retries_per_agent=2, retry_budget=6))
     assert len(calls) == 3  # first attempt + 2 retries
     assert "Your previous attempt failed: RuntimeError: index exploded" in calls[1]
-    assert snap.values["retries"] == {"analyze": 2}
+    assert snap.values["account"]["retries"] == {"analyze": 2}
     assert [f.kind for f in failures_of(snap.values)] == ["error", "error", "error"]
     request = ReviewRequest.model_validate(snap.interrupts[0].value)
     assert (request.reason, request.bound) == ("failure", "retry pool 2/6 used")
@@ -319,3 +319,62 @@ def test_contracts_round_trip_as_json():
     ]
     for model in samples:
         assert type(model).model_validate_json(model.model_dump_json()) == model
+
+
+def test_the_account_is_merged_field_by_field_across_turns_and_forks(graph, answer_task):
+    """Each node writes only the account fields it changes; the checkpointed account keeps
+    the others, and ``update_state`` (a fork with a changed field) merges the same way."""
+    thread, snap = start(graph, answer_task)
+    account = snap.values["account"]
+    assert set(account) == {
+        "hops", "max_hops", "tokens", "token_allowance", "elapsed_s", "time_allowance",
+        "retries", "iterations", "done", "error_registry",
+    }  # fmt: skip
+    assert (account["hops"], account["max_hops"]) == (4, Policy().max_hops)
+    assert account["elapsed_s"] > 0  # every timed turn charged its seconds
+    history = list(graph.get_state_history({"configurable": {"thread_id": thread}}))
+    hops = [h.values["account"]["hops"] for h in reversed(history) if h.metadata["step"] >= 0]
+    assert hops == sorted(hops) and set(hops) == {0, 1, 2, 3, 4}  # never lost by a later write
+
+    cfg = graph.update_state(
+        {"configurable": {"thread_id": thread}}, {"account": {"max_hops": 99}}, as_node="review"
+    )
+    forked = graph.get_state(cfg).values["account"]
+    assert forked == {**account, "max_hops": 99}
+
+
+def test_merge_account_replaces_the_fields_written_and_keeps_the_others():
+    from baton.graph.state import merge_account
+
+    before = {"hops": 2, "tokens": 10, "retries": {"analyze": 1}}
+    assert merge_account(before, {"hops": 3}) == {
+        "hops": 3,
+        "tokens": 10,
+        "retries": {"analyze": 1},
+    }
+    assert merge_account(before, {"retries": {}}) == {"hops": 2, "tokens": 10, "retries": {}}
+    assert merge_account(None, {"hops": 1}) == {"hops": 1}
+    assert merge_account(before, None) == before and merge_account(before, {}) == before
+    assert before == {"hops": 2, "tokens": 10, "retries": {"analyze": 1}}  # not mutated
+
+
+def test_turn_values_after_applies_the_state_reducers():
+    from datetime import UTC, datetime
+
+    from baton.graph import Turn
+
+    turn = Turn(
+        node="write",
+        step=5,
+        task_id="t",
+        state={"account": {"hops": 4, "elapsed_s": 1.0}, "trace": ["a"], "answer": None},
+        update={"account": {"elapsed_s": 1.5}, "trace": ["b"], "answer": "x"},
+        goto="supervise",
+        seconds=0.5,
+        ended_at=datetime.now(UTC),
+    )
+    assert turn.values_after() == {
+        "account": {"hops": 4, "elapsed_s": 1.5},
+        "trace": ["a", "b"],
+        "answer": "x",
+    }

@@ -87,7 +87,7 @@ def checkpoint_history(path: str, run_id: str, limit: int = 500) -> list[dict[st
                     "step": meta.get("step"),
                     "source": meta.get("source"),
                     "created_at": tup.checkpoint.get("ts"),
-                    "hops": values.get("hops"),
+                    "hops": (values.get("account") or {}).get("hops"),
                     "pending_writes": sorted({w[1] for w in (tup.pending_writes or [])}),
                 }
             )

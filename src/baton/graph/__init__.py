@@ -2,7 +2,7 @@
 
 from baton.graph.build import build_graph, default_nodes
 from baton.graph.guard import NodeFn, Turn, guard, recording_turns
-from baton.graph.state import NodeContext, RunState, initial_state
+from baton.graph.state import Account, NodeContext, RunState, account_of, initial_state
 from baton.graph.table import (
     DEFAULT_TABLE,
     SPECIALISTS,
@@ -13,6 +13,7 @@ from baton.graph.table import (
 )
 
 __all__ = [
+    "Account",
     "DEFAULT_TABLE",
     "SPECIALISTS",
     "NodeContext",
@@ -20,6 +21,7 @@ __all__ = [
     "RunState",
     "Table",
     "Turn",
+    "account_of",
     "build_graph",
     "default_nodes",
     "default_table",

@@ -22,10 +22,10 @@ The guard also keeps the run's accounts (every node but ``review``):
   are ``local`` (CPU work on this machine, such as the offline engine) runs inline: abandoning
   CPU work frees nothing (the thread keeps the core and the GIL), so such a turn is timed and,
   past ``agent_turn_timeout_s``, recorded as the same timeout failure when it returns.
-- **tokens**: the turn's ``baton.usage.Meter`` is added to ``tokens``; crossing
+- **tokens**: the turn's ``baton.usage.Meter`` is added to ``account["tokens"]``; crossing
   ``policy.token_alert_fraction`` of the budget appends a ``bounds`` entry (the worker writes
   it as a ``bound`` event);
-- **time**: the turn's seconds are added to ``elapsed_s`` (``supervise`` compares it with
+- **time**: the turn's seconds are added to ``account["elapsed_s"]`` (``supervise`` compares it with
   ``policy.pipeline_timeout_s``).
 
 Every turn that ends with an update (a node's own, or the recorded failure) is reported as a
@@ -54,7 +54,14 @@ from langgraph.types import Command
 from baton.contracts import Failure
 from baton.errors import InvalidDecision, ScriptError, StepFailed, TransitionError
 from baton.faults import classify, fault
-from baton.graph.state import NodeContext, RunState, policy_of
+from baton.graph.state import (
+    APPENDED_KEYS,
+    NodeContext,
+    RunState,
+    account_of,
+    merge_account,
+    policy_of,
+)
 from baton.graph.table import END_NODE, REVIEW_NODE, failure_target
 from baton.policy import Policy
 from baton.usage import Meter, metered
@@ -85,9 +92,16 @@ class Turn(NamedTuple):
     ended_at: datetime
 
     def values_after(self) -> dict[str, Any]:
-        """The state after the turn, for keys that are replaced (not for the appended
-        ``trace``, ``failures`` and ``bounds``, which hold only the turn's own entries)."""
-        return {**self.state, **self.update}
+        """The state after the turn: ``update`` applied to ``state`` with ``RunState``'s
+        reducers (``account`` merged field by field; ``trace``, ``failures`` and ``bounds``
+        appended; every other key replaced)."""
+        after = {**self.state, **self.update}
+        for key in APPENDED_KEYS:
+            if key in self.update and self.state.get(key):
+                after[key] = [*self.state[key], *(self.update[key] or [])]
+        if "account" in self.update:
+            after["account"] = merge_account(self.state.get("account"), self.update["account"])
+        return after
 
 
 _TASK_ID = "__pregel_task_id"  # langgraph._internal._constants.CONFIG_KEY_TASK_ID
@@ -208,13 +222,16 @@ def _account(state: RunState, cmd: Command, meter: Meter, seconds: float) -> Non
     update = cmd.update
     if not isinstance(update, dict):
         return
-    update["elapsed_s"] = round(float(state.get("elapsed_s") or 0.0) + seconds, 6)
+    account = account_of(state)
+    charge: dict[str, Any] = dict(update.get("account") or {})
+    charge["elapsed_s"] = round(float(account.get("elapsed_s") or 0.0) + seconds, 6)
+    update["account"] = charge
     if meter.tokens <= 0:
         return
     policy = policy_of(state)
-    before = int(state.get("tokens", 0))
+    before = int(account.get("tokens", 0))
     after = before + meter.tokens
-    update["tokens"] = after
+    charge["tokens"] = after
     alert_at = policy.token_alert_fraction * policy.max_tokens_per_task
     if before < alert_at <= after:
         note = f"token_alert: {after} of {policy.max_tokens_per_task} tokens used ({after / policy.max_tokens_per_task:.0%}; alert at {policy.token_alert_fraction:.0%})"
@@ -233,7 +250,7 @@ def guard(fn: NodeFn, ctx: NodeContext) -> Callable[[RunState], Command]:
             node=ctx.name,
             kind=kind,
             detail=detail,
-            hop=int(state.get("hops", 0)),
+            hop=int(account_of(state).get("hops", 0)),
             retryable=retryable,
         )
         return Command(

@@ -24,17 +24,51 @@ from baton.contracts import (
 from baton.policy import Policy
 
 
+class Account(TypedDict, total=False):
+    """The run's counters and allowances, kept in one state key: one LangGraph channel, since
+    each channel costs LangGraph work at every superstep, and these change together.
+
+    A node writes only the fields it changes (``{"account": {"hops": 3}}``); ``merge_account``
+    keeps the others. Read them with ``account_of(state)``.
+    """
+
+    hops: int  # handoffs from supervise to a specialist so far
+    max_hops: int  # the hop ceiling; a reviewer's ``extend`` raises it
+    tokens: int  # tokens charged to the task so far (prompt + completion, from usage metadata)
+    token_allowance: int  # tokens allowed before the next budget review (a review grants more)
+    elapsed_s: float  # wall-clock seconds spent in node turns (reviews excluded)
+    time_allowance: float  # elapsed seconds allowed before the next pipeline-timeout review
+    retries: dict[str, int]  # retries drawn from the shared pool, per node
+    iterations: int  # author -> verify refinement rounds
+    done: dict[str, int]  # handoffs to each custom specialist (counted by supervise; plan)
+    error_registry: dict[str, list[str]]  # failure signature -> nodes that met it (breaker)
+
+
+def merge_account(current: Account | None, update: Account | None) -> Account:
+    """The reducer of ``RunState["account"]``: the fields in ``update`` replace those in
+    ``current``; the others are kept."""
+    if not current:
+        return dict(update or {})  # type: ignore[return-value]
+    if not update:
+        return current
+    return {**current, **update}
+
+
+APPENDED_KEYS = ("failures", "trace", "bounds")
+"""The ``RunState`` keys whose writes are appended (reducer ``operator.add``)."""
+
+
 class RunState(TypedDict, total=False):
     """State of one run (one LangGraph thread, ``thread_id = run_id``).
 
-    ``failures`` and ``trace`` are append-only (reducer ``operator.add``); every other key is
-    replaced by the node that writes it.
+    ``failures``, ``trace`` and ``bounds`` are append-only (reducer ``operator.add``);
+    ``account`` is merged field by field (``merge_account``); every other key is replaced by
+    the node that writes it.
     """
 
     task: Task
     policy: Policy
-    hops: int  # handoffs from supervise to a specialist so far
-    max_hops: int  # the hop ceiling; a reviewer's ``extend`` raises it
+    account: Annotated[Account, merge_account]  # hops, tokens, seconds, retries, allowances
     handoff: Handoff | None  # the handoff the running specialist works on
     passages: list[Evidence]  # research's ranked passages
     claims: list[Claim]
@@ -42,21 +76,11 @@ class RunState(TypedDict, total=False):
     answer: str | None
     pending_failure: Failure | None  # a failure supervise has not yet acted on
     failures: Annotated[list[Failure], operator.add]
-    retries: dict[str, int]  # retries drawn from the shared pool, per node
-    iterations: int  # author -> verify refinement rounds
     review: ReviewRequest | None  # set by supervise when it escalates
     decisions: list[Decision]
     directive: Route | None  # a reviewer's send_back, obeyed by supervise next
     guidance: list[str]  # reviewer instructions that every later handoff carries
-    done: dict[str, int]  # handoffs to each custom specialist (counted by supervise; plan)
     trace: Annotated[list[str], operator.add]
-    tokens: int  # tokens charged to the task so far (prompt + completion, from usage metadata)
-    token_allowance: (
-        int  # tokens allowed before the next budget review (a review grants one more budget)
-    )
-    elapsed_s: float  # wall-clock seconds spent in node turns (reviews excluded)
-    time_allowance: float  # elapsed seconds allowed before the next pipeline-timeout review
-    error_registry: dict[str, list[str]]  # failure signature -> nodes that met it (circuit breaker)
     bounds: Annotated[
         list[str], operator.add
     ]  # every policy bound hit (token alert, budget, breaker, timeouts)
@@ -72,6 +96,11 @@ def _model(cls, value):
 
 def _models(cls, values) -> list:
     return [_model(cls, v) for v in (values or [])]
+
+
+def account_of(state: RunState | dict[str, Any]) -> Account:
+    """The run's ``Account`` (empty before the first step; read its fields with ``.get``)."""
+    return state.get("account") or {}
 
 
 def task_of(state: RunState | dict[str, Any]) -> Task:
@@ -128,8 +157,18 @@ def initial_state(task: Task, policy: Policy | None = None) -> RunState:
     return {
         "task": task,
         "policy": pol,
-        "hops": 0,
-        "max_hops": pol.max_hops,
+        "account": {
+            "hops": 0,
+            "max_hops": pol.max_hops,
+            "tokens": 0,
+            "token_allowance": pol.max_tokens_per_task,
+            "elapsed_s": 0.0,
+            "time_allowance": pol.pipeline_timeout_s,
+            "retries": {},
+            "iterations": 0,
+            "done": {},
+            "error_registry": {},
+        },
         "handoff": None,
         "passages": [],
         "claims": [],
@@ -137,19 +176,11 @@ def initial_state(task: Task, policy: Policy | None = None) -> RunState:
         "answer": None,
         "pending_failure": None,
         "failures": [],
-        "retries": {},
-        "iterations": 0,
         "review": None,
         "decisions": [],
         "directive": None,
         "guidance": [],
-        "done": {},
         "trace": [],
-        "tokens": 0,
-        "token_allowance": pol.max_tokens_per_task,
-        "elapsed_s": 0.0,
-        "time_allowance": pol.pipeline_timeout_s,
-        "error_registry": {},
         "bounds": [],
         "outcome": None,
         "report": None,

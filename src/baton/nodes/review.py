@@ -15,6 +15,7 @@ from baton.errors import InvalidDecision, StepFailed
 from baton.graph.state import (
     NodeContext,
     RunState,
+    account_of,
     claims_of,
     decisions_of,
     failures_of,
@@ -32,8 +33,8 @@ def review_request(state: RunState, ctx: NodeContext) -> ReviewRequest:
         return request
     return ReviewRequest(
         reason="failure",
-        hop=int(state.get("hops", 0)),
-        max_hops=int(state.get("max_hops", policy_of(state).max_hops)),
+        hop=int(account_of(state).get("hops", 0)),
+        max_hops=int(account_of(state).get("max_hops", policy_of(state).max_hops)),
         claims=claims_of(state),
         verdicts=verdicts_of(state),
         failures=failures_of(state),
@@ -70,8 +71,10 @@ def review(state: RunState, ctx: NodeContext) -> Command:
             goto=START_NODE,
             update={
                 **base,
-                "max_hops": int(state.get("max_hops", request.max_hops))
-                + int(decision.extra_hops or 0),
+                "account": {
+                    "max_hops": int(account_of(state).get("max_hops", request.max_hops))
+                    + int(decision.extra_hops or 0)
+                },
             },
         )
     if decision.action == "send_back":

@@ -31,6 +31,8 @@ Order of decisions, each turn:
 
 from __future__ import annotations
 
+from typing import Any
+
 from langgraph.errors import GraphBubbleUp
 from langgraph.types import Command
 
@@ -42,6 +44,7 @@ from baton.faults import MAX_BACKOFF_S, TRANSIENT, backoff_s, cause_of, classify
 from baton.graph.state import (
     NodeContext,
     RunState,
+    account_of,
     claims_of,
     directive_of,
     failures_of,
@@ -79,7 +82,7 @@ def _counts(verdicts) -> dict[str, int]:
 
 def _can_retry(state: RunState, node: str) -> bool:
     policy = policy_of(state)
-    retries = state.get("retries") or {}
+    retries = account_of(state).get("retries") or {}
     return (
         retries.get(node, 0) < policy.max_retries_per_agent
         and sum(retries.values()) < policy.retry_budget
@@ -98,7 +101,8 @@ def plan(state: RunState, custom: tuple[str, ...] | list[str] = ()) -> tuple[str
     """The deterministic next step and why: ``(node, reason)``. ``review`` means the
     refinement loop is out of retries. ``custom``: custom specialists, each planned once
     (until ``state["done"][name]`` is set) after verification and before ``write``."""
-    done = state.get("done") or {}
+    account = account_of(state)
+    done = account.get("done") or {}
     claims = claims_of(state)
     verdicts = {v.claim_id: v for v in verdicts_of(state)}
     if not state.get("passages"):  # research never ends without passages (that is a Failure)
@@ -111,7 +115,7 @@ def plan(state: RunState, custom: tuple[str, ...] | list[str] = ()) -> tuple[str
     if refused:
         if (
             _can_retry(state, "analyze")
-            and state.get("iterations", 0) < policy_of(state).max_iterations
+            and account.get("iterations", 0) < policy_of(state).max_iterations
         ):
             return "analyze", f"{len(refused)} claim(s) refused by the verifier: revise"
         if not any(verdicts[c.id].label == "supported" for c in claims):
@@ -147,7 +151,7 @@ def _context(state: RunState, target: str) -> list[str]:
 
 def _handoff(state: RunState, target: str, instructions: str, reason: str) -> Command:
     task = task_of(state)
-    hop = int(state.get("hops", 0)) + 1
+    hop = int(account_of(state).get("hops", 0)) + 1
     handoff = Handoff(
         sender=NAME,
         recipient=target,
@@ -161,7 +165,7 @@ def _handoff(state: RunState, target: str, instructions: str, reason: str) -> Co
     return Command(
         goto=target,
         update={
-            "hops": hop,
+            "account": {"hops": hop},
             "handoff": handoff,
             **_cleared(state, "pending_failure", "directive"),
             "trace": [f"hop {hop}: supervise -> {target} ({reason})"],
@@ -182,11 +186,12 @@ def _escalate(
     bound: str | None,
     extra: list[Failure] | None = None,
 ) -> Command:
-    hop = int(state.get("hops", 0))
+    account = account_of(state)
+    hop = int(account.get("hops", 0))
     request = ReviewRequest(
         reason=reason,  # type: ignore[arg-type]
         hop=hop,
-        max_hops=int(state.get("max_hops", policy_of(state).max_hops)),
+        max_hops=int(account.get("max_hops", policy_of(state).max_hops)),
         bound=bound,
         handoff=handoff_of(state),
         claims=claims_of(state),
@@ -216,8 +221,9 @@ def _go(state: RunState, ctx: NodeContext, target: str, instructions: str, reaso
                 "trace": [f"supervise -> finish ({reason})"],
             },
         )
-    max_hops = int(state.get("max_hops", policy_of(state).max_hops))
-    if int(state.get("hops", 0)) >= max_hops:
+    account = account_of(state)
+    max_hops = int(account.get("max_hops", policy_of(state).max_hops))
+    if int(account.get("hops", 0)) >= max_hops:
         return _escalate(state, ctx, "hop_limit", f"max_hops={max_hops}")
     return _handoff(state, target, instructions, reason)
 
@@ -247,7 +253,7 @@ def supervise(state: RunState, ctx: NodeContext) -> Command:
     custom = custom_specialists(ctx.table)
     suggested, why = plan(state, custom)
     if suggested == REVIEW_NODE:
-        pool = sum((state.get("retries") or {}).values())
+        pool = sum((account_of(state).get("retries") or {}).values())
         return _escalate(
             state,
             ctx,
@@ -256,11 +262,12 @@ def supervise(state: RunState, ctx: NodeContext) -> Command:
         )
 
     options = sorted(ctx.table[NAME])
+    account = account_of(state)
     view = SupervisorView(
         question=task.question,
         kind=task.kind,
-        hop=int(state.get("hops", 0)),
-        max_hops=int(state.get("max_hops", policy.max_hops)),
+        hop=int(account.get("hops", 0)),
+        max_hops=int(account.get("max_hops", policy.max_hops)),
         options=options,
         suggested=suggested,
         passages=len(state.get("passages") or []),
@@ -275,14 +282,12 @@ def supervise(state: RunState, ctx: NodeContext) -> Command:
     cmd = _go(state, ctx, route.next, route.instructions, route.reason or why)
     _merge(cmd, extra)
     if cmd.goto in custom:  # a custom specialist is planned once: count the handoff
-        done = dict(state.get("done") or {})
-        cmd.update["done"] = {**done, cmd.goto: done.get(cmd.goto, 0) + 1}
-    if route.next == "analyze" and state.get("claims"):
-        retries = dict(state.get("retries") or {})
-        if cmd.goto == "analyze":
-            retries["analyze"] = retries.get("analyze", 0) + 1
-            cmd.update["retries"] = retries
-            cmd.update["iterations"] = int(state.get("iterations", 0)) + 1
+        done = dict(account.get("done") or {})
+        _charge(cmd, done={**done, cmd.goto: done.get(cmd.goto, 0) + 1})
+    if route.next == "analyze" and state.get("claims") and cmd.goto == "analyze":
+        retries = dict(account.get("retries") or {})
+        retries["analyze"] = retries.get("analyze", 0) + 1
+        _charge(cmd, retries=retries, iterations=int(account.get("iterations", 0)) + 1)
     return cmd
 
 
@@ -290,38 +295,49 @@ def supervise(state: RunState, ctx: NodeContext) -> Command:
 
 
 def _merge(cmd: Command, extra: dict) -> Command:
-    """Add ``extra`` to ``cmd``'s update (lists of append-only keys are concatenated)."""
+    """Add ``extra`` to ``cmd``'s update (lists of append-only keys are concatenated, the
+    ``account`` fields are merged)."""
     for key, value in extra.items():
         if key in ("failures", "trace", "bounds") and key in cmd.update:
             cmd.update[key] = list(value) + list(cmd.update[key])
+        elif key == "account":
+            _charge(cmd, **value)
         else:
             cmd.update[key] = value
+    return cmd
+
+
+def _charge(cmd: Command, **fields: Any) -> Command:
+    """Write ``fields`` to the ``account`` in ``cmd``'s update (kept with the fields already
+    there)."""
+    cmd.update["account"] = {**(cmd.update.get("account") or {}), **fields}
     return cmd
 
 
 def _over_budget(state: RunState, ctx: NodeContext) -> Command | None:
     """Step 0: the token budget and the pipeline timeout."""
     policy = policy_of(state)
-    tokens = int(state.get("tokens", 0))
-    allowance = int(state.get("token_allowance") or policy.max_tokens_per_task)
+    account = account_of(state)
+    tokens = int(account.get("tokens", 0))
+    allowance = int(account.get("token_allowance") or policy.max_tokens_per_task)
     if tokens > allowance:
         bound = f"max_tokens_per_task={policy.max_tokens_per_task} (used {tokens})"
         cmd = _escalate(state, ctx, "budget_exceeded", bound)
         return _merge(
             cmd,
             {
-                "token_allowance": tokens + policy.max_tokens_per_task,
+                "account": {"token_allowance": tokens + policy.max_tokens_per_task},
                 "bounds": [f"budget_exceeded: {tokens} tokens used, budget {allowance}"],
             },
         )
-    elapsed = float(state.get("elapsed_s") or 0.0)
-    limit = float(state.get("time_allowance") or policy.pipeline_timeout_s)
+    elapsed = float(account.get("elapsed_s") or 0.0)
+    limit = float(account.get("time_allowance") or policy.pipeline_timeout_s)
     if elapsed > limit:
         late = Failure(
             node=NAME,
             kind="timeout",
             detail=f"pipeline_timeout: node turns took {elapsed:.1f} s, limit {limit:.1f} s",
-            hop=int(state.get("hops", 0)),
+            hop=int(account.get("hops", 0)),
         )
         cmd = _escalate(
             state, ctx, "failure", f"pipeline_timeout_s={policy.pipeline_timeout_s:g}", [late]
@@ -329,7 +345,7 @@ def _over_budget(state: RunState, ctx: NodeContext) -> Command | None:
         return _merge(
             cmd,
             {
-                "time_allowance": elapsed + policy.pipeline_timeout_s,
+                "account": {"time_allowance": elapsed + policy.pipeline_timeout_s},
                 "bounds": [f"pipeline_timeout: {elapsed:.1f} s of node time, limit {limit:.1f} s"],
             },
         )
@@ -341,7 +357,7 @@ def _register(
 ) -> tuple[dict[str, list[str]], tuple[str, list[str]] | None]:
     """Record ``failures`` in the error registry. Returns the new registry and, when a
     signature has now been met by two or more nodes, ``(signature, nodes)`` (the breaker trips)."""
-    registry = {k: list(v) for k, v in (state.get("error_registry") or {}).items()}
+    registry = {k: list(v) for k, v in (account_of(state).get("error_registry") or {}).items()}
     tripped = None
     for f in failures:
         sig = signature(f.kind, f.detail)
@@ -364,7 +380,7 @@ def _breaker(
     what = sig.split("|", 1)[0]
     bound = f"circuit breaker: the same failure ({what}) met by {', '.join(nodes)}"
     cmd = _escalate(state, ctx, "failure", bound, extra)
-    return _merge(cmd, {"error_registry": registry, "bounds": [bound]})
+    return _merge(cmd, {"account": {"error_registry": registry}, "bounds": [bound]})
 
 
 def _backoff(state: RunState, failure: Failure, attempt: int) -> float:
@@ -389,7 +405,7 @@ def _on_failure(state: RunState, ctx: NodeContext, failure: Failure) -> Command:
     if tripped is not None:
         return _breaker(state, ctx, registry, tripped)
     if failure.retryable and failure.node in ctx.table[NAME] and _can_retry(state, failure.node):
-        retries = dict(state.get("retries") or {})
+        retries = dict(account_of(state).get("retries") or {})
         retries[failure.node] = retries.get(failure.node, 0) + 1
         wait = _backoff(state, failure, retries[failure.node])
         why = f"retry {retries[failure.node]} after {failure.kind}" + (
@@ -403,18 +419,16 @@ def _on_failure(state: RunState, ctx: NodeContext, failure: Failure) -> Command:
             why,
         )
         if cmd.goto == failure.node:
-            cmd.update["retries"] = retries
-        cmd.update["error_registry"] = registry
-        return cmd
-    pool = sum((state.get("retries") or {}).values())
+            _charge(cmd, retries=retries)
+        return _charge(cmd, error_registry=registry)
+    pool = sum((account_of(state).get("retries") or {}).values())
     cmd = _escalate(
         state,
         ctx,
         "failure",
         f"retry pool {pool}/{policy.retry_budget} used" if failure.retryable else None,
     )
-    cmd.update["error_registry"] = registry
-    return cmd
+    return _charge(cmd, error_registry=registry)
 
 
 def gate(state: RunState, target: str, suggested: str) -> str | None:
@@ -445,9 +459,10 @@ def _choose_route(
     shared pool (``retries["supervise"]``). Returns ``(route, None, extra_update)`` or
     ``(None, escalation, {})``."""
     policy = policy_of(state)
-    retries = dict(state.get("retries") or {})
+    account = account_of(state)
+    retries = dict(account.get("retries") or {})
     failures: list[Failure] = []
-    registry = state.get("error_registry") or {}
+    registry = account.get("error_registry") or {}
     notes: list[str] = []
     while True:
         asked = view if not notes else view.model_copy(update={"notes": [*view.notes, *notes]})
@@ -473,8 +488,7 @@ def _choose_route(
             if failures:
                 extra = {
                     "failures": failures,
-                    "retries": retries,
-                    "error_registry": registry,
+                    "account": {"retries": retries, "error_registry": registry},
                     "trace": [f"supervise: {f.kind}: {f.detail}" for f in failures],
                 }
             return route, None, extra
@@ -486,16 +500,18 @@ def _choose_route(
             retryable=problem.retryable,
         )
         failures.append(failure)
-        registry, tripped = _register({**state, "error_registry": registry}, [failure])
+        registry, tripped = _register(
+            {**state, "account": {**account, "error_registry": registry}}, [failure]
+        )
         trace = [f"supervise: {f.kind}: {f.detail}" for f in failures]
         seen = {
             **state,
-            "retries": retries,
+            "account": {**account, "retries": retries},
             "trace": [*(state.get("trace") or []), *trace],
         }  # what the reviewer sees
         if tripped is not None:
             cmd = _breaker(seen, ctx, registry, tripped, failures)
-            return None, _merge(cmd, {"retries": retries, "trace": trace}), {}
+            return None, _merge(cmd, {"account": {"retries": retries}, "trace": trace}), {}
         if not problem.retryable or not _can_retry(seen, NAME):
             pool = sum(retries.values())
             cmd = _escalate(
@@ -507,7 +523,13 @@ def _choose_route(
             )
             return (
                 None,
-                _merge(cmd, {"retries": retries, "error_registry": registry, "trace": trace}),
+                _merge(
+                    cmd,
+                    {
+                        "account": {"retries": retries, "error_registry": registry},
+                        "trace": trace,
+                    },
+                ),
                 {},
             )
         retries[NAME] = retries.get(NAME, 0) + 1
