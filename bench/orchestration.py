@@ -13,10 +13,10 @@
    and the same SQLite checkpointer (baton's ``open_saver``: LangGraph's ``SqliteSaver`` with
    compact channel versions, on the same WAL connection settings; the compact versions make
    bare LangGraph faster too), invoked directly. Both run at both LangGraph durabilities
-   (``sync``, baton's default, and ``async``, LangGraph's), in this process, interleaved,
-   ``--reps`` times; the figures are
-   medians of milliseconds per hop, and each ratio compares baton with bare LangGraph at the
-   same durability (the headline one at baton's default).
+   (``sync``, baton's default, and ``async``, LangGraph's), in this process, interleaved
+   (``--reps`` rounds, each in a new seeded random order); the figures are medians of
+   milliseconds per hop, and each ratio compares baton with bare LangGraph at the same
+   durability (the headline one at baton's default).
 2. **Checkpoint bytes.** One 40-hop baton run in a fresh database: bytes of its checkpoint data
    (checkpoint + metadata blobs and pending writes) divided by the size of its live final state
    (the same serializer's bytes of ``get_state().values``), before and after ``prune``.
@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import re
 import statistics
 import sys
@@ -57,6 +58,8 @@ from baton.worker import DURABILITIES, DURABILITY, Worker
 ROOT = Path(__file__).resolve().parents[1]
 TASK_ID = "fcgpt-r57-answer"
 CYCLE = ("research", "analyze", "verify", "write")
+ORDER_SEED = 0
+"""Seed of the per-round random order of the timed variants."""
 TARGETS = {
     "overhead_ratio_vs_langgraph": 1.3,
     "checkpoint_bytes_ratio_vs_live_state": 2.0,
@@ -184,7 +187,9 @@ def overhead(hops: int, reps: int, workdir: Path) -> dict[str, Any]:
     checkpoint written before the next superstep; baton's default) and ``async`` (written
     while the next superstep runs; LangGraph's default). Each ratio compares the two at the
     same durability; the headline ``overhead_ratio_vs_langgraph`` is the one at baton's
-    default. The four variants run interleaved, ``reps`` times each; medians."""
+    default. The four variants run interleaved, ``reps`` rounds, each round in a new random
+    order (seeded, ``ORDER_SEED``): whichever variant runs first in a round was measured up to
+    0.1-0.2 ms/hop slower, so a fixed order would charge that to one side. Medians."""
     task = example_task()
     store = Store(workdir / "baton.db")
     workers = {
@@ -221,13 +226,15 @@ def overhead(hops: int, reps: int, workdir: Path) -> dict[str, Any]:
             raise RuntimeError(f"bare run ended at hop {out['hops']}")
         return dt
 
-    times: dict[tuple[str, str], list[float]] = {}
+    runners = {"baton": run_baton, "langgraph": run_bare}
+    variants = [(who, mode) for mode in DURABILITIES for who in runners]
+    times: dict[tuple[str, str], list[float]] = {v: [] for v in variants}
     for mode in DURABILITIES:  # warm-up (imports, caches, first pages)
         run_baton(mode), run_bare(mode)
-    for _ in range(reps):
-        for mode in DURABILITIES:
-            times.setdefault(("baton", mode), []).append(run_baton(mode))
-            times.setdefault(("langgraph", mode), []).append(run_bare(mode))
+    order = random.Random(ORDER_SEED)
+    for _ in range(reps):  # a new random order each round: no variant always runs first
+        for who, mode in order.sample(variants, len(variants)):
+            times[who, mode].append(runners[who](mode))
     ms = {k: 1000 * statistics.median(v) / hops for k, v in times.items()}
     by_mode = {
         mode: {
