@@ -5,7 +5,7 @@ Order of decisions, each turn:
 
 0. the run's bounds: tokens past the budget: ``review`` (``budget_exceeded``); node time past
    ``policy.pipeline_timeout_s``: ``review`` (``failure``, a ``timeout`` Failure). Each such
-   review grants one more budget (``token_allowance`` / ``time_allowance``), so every further
+   review grants one more budget (the account's ``token_allowance`` / ``time_allowance``), so every further
    budget's worth of work needs a human;
 1. a pending failure: the circuit breaker first (the same failure signature met by two nodes
    escalates at once, ``baton.faults.signature``); else retry its node with the error fed
@@ -25,7 +25,7 @@ Order of decisions, each turn:
    the same pool; when the pool is spent the run escalates. Custom specialists (nodes the table lets ``supervise``
    hand to beyond the built-in ones, e.g. added with ``build_graph(table, nodes=...)``) run
    once each, in name order, after the claims are verified and before ``write``
-   (``supervise`` counts the handoff in ``done[name]``);
+   (``supervise`` counts the handoff in the account's ``done[name]``);
 6. a handoff to a specialist at ``max_hops``: ``review`` (``hop_limit``).
 """
 
@@ -100,7 +100,7 @@ def custom_specialists(table) -> list[str]:
 def plan(state: RunState, custom: tuple[str, ...] | list[str] = ()) -> tuple[str, str]:
     """The deterministic next step and why: ``(node, reason)``. ``review`` means the
     refinement loop is out of retries. ``custom``: custom specialists, each planned once
-    (until ``state["done"][name]`` is set) after verification and before ``write``."""
+    (until ``account_of(state)["done"][name]`` is set) after verification and before ``write``."""
     account = account_of(state)
     done = account.get("done") or {}
     claims = claims_of(state)
