@@ -223,9 +223,8 @@ def _account(state: RunState, cmd: Command, meter: Meter, seconds: float) -> Non
     if not isinstance(update, dict):
         return
     account = account_of(state)
-    charge: dict[str, Any] = dict(update.get("account") or {})
-    charge["elapsed_s"] = round(float(account.get("elapsed_s") or 0.0) + seconds, 6)
-    update["account"] = charge
+    elapsed = round(float(account.get("elapsed_s") or 0.0) + seconds, 6)
+    update["account"] = charge = merge_account(update.get("account"), {"elapsed_s": elapsed})
     if meter.tokens <= 0:
         return
     policy = policy_of(state)

@@ -31,6 +31,7 @@ Order of decisions, each turn:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from langgraph.errors import GraphBubbleUp
@@ -49,6 +50,7 @@ from baton.graph.state import (
     directive_of,
     failures_of,
     handoff_of,
+    merge_account,
     pending_failure_of,
     policy_of,
     task_of,
@@ -310,7 +312,7 @@ def _merge(cmd: Command, extra: dict) -> Command:
 def _charge(cmd: Command, **fields: Any) -> Command:
     """Write ``fields`` to the ``account`` in ``cmd``'s update (kept with the fields already
     there)."""
-    cmd.update["account"] = {**(cmd.update.get("account") or {}), **fields}
+    cmd.update["account"] = merge_account(cmd.update.get("account"), fields)  # type: ignore[arg-type]
     return cmd
 
 
@@ -353,11 +355,12 @@ def _over_budget(state: RunState, ctx: NodeContext) -> Command | None:
 
 
 def _register(
-    state: RunState, failures: list[Failure]
+    registry: Mapping[str, list[str]] | None, failures: list[Failure]
 ) -> tuple[dict[str, list[str]], tuple[str, list[str]] | None]:
-    """Record ``failures`` in the error registry. Returns the new registry and, when a
-    signature has now been met by two or more nodes, ``(signature, nodes)`` (the breaker trips)."""
-    registry = {k: list(v) for k, v in (account_of(state).get("error_registry") or {}).items()}
+    """Record ``failures`` in a copy of the error registry (the account's ``error_registry``).
+    Returns the new registry and, when a signature has now been met by two or more nodes,
+    ``(signature, nodes)`` (the breaker trips)."""
+    registry = {k: list(v) for k, v in (registry or {}).items()}
     tripped = None
     for f in failures:
         sig = signature(f.kind, f.detail)
@@ -401,7 +404,7 @@ def _backoff(state: RunState, failure: Failure, attempt: int) -> float:
 def _on_failure(state: RunState, ctx: NodeContext, failure: Failure) -> Command:
     """Step 1: the circuit breaker, then a retry from the shared pool, else review."""
     policy = policy_of(state)
-    registry, tripped = _register(state, [failure])
+    registry, tripped = _register(account_of(state).get("error_registry"), [failure])
     if tripped is not None:
         return _breaker(state, ctx, registry, tripped)
     if failure.retryable and failure.node in ctx.table[NAME] and _can_retry(state, failure.node):
@@ -500,9 +503,7 @@ def _choose_route(
             retryable=problem.retryable,
         )
         failures.append(failure)
-        registry, tripped = _register(
-            {**state, "account": {**account, "error_registry": registry}}, [failure]
-        )
+        registry, tripped = _register(registry, [failure])
         trace = [f"supervise: {f.kind}: {f.detail}" for f in failures]
         seen = {
             **state,
