@@ -1,6 +1,7 @@
-from baton.contracts import Claim, Source
+from baton.contracts import Claim, Source, Verdict
 from baton.verifiers import verify
-from baton.verifiers.passages import sentence_spans
+from baton.verifiers.passages import SourceIndex, content_terms, sentence_spans
+from baton.verifiers.pipeline import _strongest
 
 SOURCES = [
     Source(id="cats", text="Cats sleep for most of the day.\nThey hunt at night."),
@@ -77,3 +78,57 @@ def test_sentence_spans_keep_offsets():
         "Menu",
         "Next one!",
     ]
+
+
+STITCHED = [
+    Source(id="curie", text="Marie Curie was a Polish physicist and chemist who lived in Paris."),
+    Source(
+        id="prize",
+        text=(
+            "The Nobel Prize in Physics of 1903 was shared by three scientists "
+            "for their work on radiation."
+        ),
+    ),
+    Source(id="rain", text="Rain fell on the city for most of the week."),
+]
+
+
+def test_a_claim_is_checked_against_one_source_not_stitched_from_several():
+    # "Marie Curie" is named only in one source, the prize only in another: no single source
+    # names both, so the entities check must not find the person beside the prize.
+    (v,) = verify([claim("Marie Curie shared the Nobel Prize in Physics of 1903.")], STITCHED)
+    assert {e.source_id for e in v.evidence} == {"prize"}
+    entities = next(r for r in v.checks if r.check == "entities")
+    assert entities.label == "unsupported" and "Marie Curie" in entities.detail
+    # Each part on its own is carried by its one source.
+    part_a, part_b = verify(
+        [
+            claim("Marie Curie was a Polish physicist.", "a"),
+            claim("The Nobel Prize in Physics of 1903 was shared by three scientists.", "b"),
+        ],
+        STITCHED,
+    )
+    assert (part_a.label, {e.source_id for e in part_a.evidence}) == ("supported", {"curie"})
+    assert (part_b.label, {e.source_id for e in part_b.evidence}) == ("supported", {"prize"})
+
+
+def test_best_windows_can_keep_one_source():
+    index = SourceIndex.build(STITCHED)
+    terms = content_terms("Marie Curie shared the Nobel Prize in Physics of 1903.")
+    assert {p.source_index for _, p in index.best_windows(terms, 5)} == {0, 1}
+    only = index.best_windows(terms, 5, source_index=0)
+    assert only and {p.source_index for _, p in only} == {0}
+    assert index.best_windows(terms, 5, source_index=2) == []  # shares no content word
+
+
+def _verdict(label: str, confidence: float) -> Verdict:
+    return Verdict(claim_id="c", label=label, confidence=confidence, evidence=[], checks=[])
+
+
+def test_per_source_verdicts_combine_support_first_then_contradiction():
+    low, high = _verdict("supported", 0.6), _verdict("supported", 0.9)
+    contra, unsup = _verdict("contradicted", 0.8), _verdict("unsupported", 0.7)
+    closest = _verdict("unsupported", 0.55)
+    assert _strongest([unsup, contra, low, high]) is high
+    assert _strongest([unsup, contra]) is contra
+    assert _strongest([unsup, closest]) is closest  # the source nearest to supporting it

@@ -165,11 +165,14 @@ class SourceIndex:
         """IDF weight of each distinct claim term (absent terms get the rarest weight)."""
         return {t: self.idf(t) for t in dict.fromkeys(claim_terms)}
 
-    def best_windows(self, claim_terms: Sequence[str], k: int = 3) -> list[tuple[float, Passage]]:
+    def best_windows(
+        self, claim_terms: Sequence[str], k: int = 3, *, source_index: int | None = None
+    ) -> list[tuple[float, Passage]]:
         """Up to ``k`` windows with the highest weighted coverage of ``claim_terms``, best first.
 
         Returns ``(coverage, passage)`` pairs; coverage in [0, 1] is the IDF-weighted share of
-        distinct claim terms present in the window. Windows never cross a source boundary.
+        distinct claim terms present in the window. Windows never cross a source boundary;
+        ``source_index`` (a position in ``sources``) keeps only the windows of that source.
         """
         weights = self.weights(claim_terms)
         total = sum(weights.values())
@@ -180,7 +183,8 @@ class SourceIndex:
         # plain sum could round differently from run to run and break ties differently.
         hits: list[frozenset[str]] = []
         for p in self.sentences:
-            hits.append(p.terms & weights.keys() if p.terms else frozenset())
+            keep = p.terms and (source_index is None or p.source_index == source_index)
+            hits.append(p.terms & weights.keys() if keep else frozenset())
         scored: list[tuple[float, int, int]] = []  # (coverage, first, last) sentence indices
         n = len(self.sentences)
         for i in range(n):

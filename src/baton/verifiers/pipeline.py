@@ -1,9 +1,22 @@
 """``verify``: retrieve evidence over all sources, run the checks, aggregate into verdicts.
 
 For each claim: the claim's stemmed content terms rank windows of 1-3 consecutive sentences
-over *all* sources (not only the cited one; ``baton.verifiers.passages``); the ``TOP_K`` best
-windows are the evidence every check sees; the aggregator (``baton.verifiers.aggregate``)
-turns the check results into a ``Verdict``.
+over *all* sources (not only the cited one; ``baton.verifiers.passages``). The claim is then
+checked against one source at a time, the ``MAX_SOURCES`` sources holding its best windows:
+that source's ``TOP_K`` best windows are the evidence every check sees, and the aggregator
+(``baton.verifiers.aggregate``) turns the check results into a ``Verdict``; a source that
+supports the claim wins, then one that contradicts it.
+
+Why one source at a time: a claim must be carried by one source, not stitched together from
+a name in one page and a date in another. Pooling the top windows of a task's 20-odd
+same-topic sources let the entities and numbers checks find each part somewhere, and the
+verifier called most claims supported: on ``tasks-dev.jsonl``'s 438 gold claims checked
+against all their task's sources, balanced accuracy was 57.1 pooled, 59.3 source by source
+(``MAX_SOURCES = 3``), 60.5 with the best source only and 58.3 with five. One source only
+loses a claim whenever its best-covering page is the wrong one: in the example tasks, a
+citation line "Retrieved January 15, 2022 ... Trump ... Kavanaugh" outranked the pages that
+date the appointment to 2018 and the claim was flagged contradicted; with 3 it is supported.
+With a single source nothing changes.
 """
 
 from __future__ import annotations
@@ -23,7 +36,9 @@ from baton.verifiers.phrases import check_phrases
 from baton.verifiers.polarity import check_negation
 
 TOP_K = 5
-"""Evidence windows retrieved per claim."""
+"""Evidence windows retrieved per claim and source."""
+MAX_SOURCES = 3
+"""Sources a claim is checked against, one at a time: those holding its best windows."""
 DEFAULT_CHECKS = ("lexical", "phrases", "numbers", "entities", "negation", "hedging")
 """The always-available checks, run when ``checks`` is None."""
 OPTIONAL_CHECKS = ("semantic", "alignment", "weakest_part", "nli", "llm_judge")
@@ -163,10 +178,28 @@ def _verify_one(claim: Claim, index: SourceIndex, runners) -> Verdict:
     terms = content_terms(claim.text)
     if not terms:
         return _unsupported(claim.id, "the claim has no content words to check")
-    windows = index.best_windows(terms, TOP_K)
-    if not windows:
+    ranked = index.best_windows(terms, TOP_K if len(index.sources) == 1 else TOP_K * MAX_SOURCES)
+    if not ranked:
         return _unsupported(claim.id, "no source passage shares a content word with the claim")
-    evidence = [index.evidence(p, round(cov, 4)) for cov, p in windows]
     weights = index.weights(terms)
-    results = [run(claim, evidence, weights) for _, run in runners]
-    return aggregate(claim.id, results)
+    if len(index.sources) == 1:
+        groups = [ranked]
+    else:
+        best = list(dict.fromkeys(p.source_index for _, p in ranked))[:MAX_SOURCES]
+        groups = [index.best_windows(terms, TOP_K, source_index=s) for s in best]
+    verdicts = []
+    for windows in groups:
+        evidence = [index.evidence(p, round(cov, 4)) for cov, p in windows]
+        verdicts.append(aggregate(claim.id, [run(claim, evidence, weights) for _, run in runners]))
+    return _strongest(verdicts)
+
+
+def _strongest(verdicts: Sequence[Verdict]) -> Verdict:
+    """One verdict from the per-source verdicts: a source that supports the claim wins, then
+    one that contradicts it (each the most confident), else the least confident unsupported
+    verdict (the source closest to supporting it)."""
+    for label in ("supported", "contradicted"):
+        hits = [v for v in verdicts if v.label == label]
+        if hits:
+            return max(hits, key=lambda v: v.confidence)
+    return min(verdicts, key=lambda v: v.confidence)
