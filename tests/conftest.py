@@ -49,6 +49,8 @@ def _no_model_env(monkeypatch):
         "OPENAI_API_KEY",
         "OPENAI_BASE_URL",
         "BATON_DB",
+        "BATON_VERIFIER_CHECKS",
+        "BATON_NLI_MODEL",
         "LANGSMITH_TRACING",
         "LANGSMITH_API_KEY",
         "LANGCHAIN_TRACING_V2",

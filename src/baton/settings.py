@@ -15,6 +15,10 @@ BATON_REQUEST_TIMEOUT  seconds before one model call is abandoned           ``60
 BATON_STRUCTURED       structured output method: ``function_calling``,       ``function_calling``
                        ``json_schema`` or ``json_mode``
 BATON_LEASE_SECONDS    worker lease length in seconds                       ``60``
+BATON_VERIFIER_CHECKS  comma-separated verifier checks for runs, e.g.       the always-on checks
+                       ``lexical,numbers,semantic`` (see baton.verifiers)
+BATON_NLI_MODEL        directory of a local NLI model; adds the ``nli``     unset
+                       check to every run's verifier
 =====================  ===================================================  ==================
 """
 
@@ -37,6 +41,12 @@ def _float(name: str, default: float) -> float:
         raise ConfigError(f"{name}={raw!r} is not a number") from exc
 
 
+def _names(name: str) -> tuple[str, ...] | None:
+    """A comma-separated list (blank entries dropped); None when unset or blank."""
+    names = tuple(n.strip() for n in (os.environ.get(name) or "").split(",") if n.strip())
+    return names or None
+
+
 @dataclass(frozen=True)
 class Settings:
     """A snapshot of the environment. Build with ``Settings.from_env()``."""
@@ -50,6 +60,8 @@ class Settings:
     request_timeout_s: float = 60.0
     lease_seconds: float = 60.0
     structured_output: Literal["function_calling", "json_schema", "json_mode"] = "function_calling"
+    verifier_checks: tuple[str, ...] | None = None
+    nli_model: str | None = None
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -75,4 +87,6 @@ class Settings:
             request_timeout_s=_float("BATON_REQUEST_TIMEOUT", 60.0),
             lease_seconds=_float("BATON_LEASE_SECONDS", 60.0),
             structured_output=method,  # type: ignore[arg-type]
+            verifier_checks=_names("BATON_VERIFIER_CHECKS"),
+            nli_model=os.environ.get("BATON_NLI_MODEL") or None,
         )

@@ -19,7 +19,7 @@ from baton.contracts import (
     Task,
     Verdict,
 )
-from baton.errors import InvalidDecision
+from baton.errors import ConfigError, InvalidDecision
 from baton.graph import build_graph, default_table, initial_state
 from baton.graph.state import claims_of, failures_of, report_of, verdicts_of
 from baton.policy import Policy
@@ -378,3 +378,14 @@ def test_turn_values_after_applies_the_state_reducers():
         "trace": ["a", "b"],
         "answer": "x",
     }
+
+
+def test_runs_use_the_verifier_checks_that_settings_name(monkeypatch, checkpointer, check_task):
+    monkeypatch.setenv("BATON_VERIFIER_CHECKS", "lexical,numbers")
+    graph = build_graph(checkpointer=checkpointer)
+    _, snap = start(graph, check_task)
+    verdicts = verdicts_of(snap.values)
+    assert verdicts and all([r.check for r in v.checks] == ["lexical", "numbers"] for v in verdicts)
+    monkeypatch.setenv("BATON_VERIFIER_CHECKS", "lexical,telepathy")
+    with pytest.raises(ConfigError, match="telepathy"):
+        build_graph(checkpointer=checkpointer)

@@ -77,6 +77,23 @@ def test_bench_verifier_table_and_checks(tiny):
     assert "numbers" in res.output and "hedging" not in res.output
 
 
+def test_bench_verifier_nli_model_adds_the_nli_check(tiny, monkeypatch, tmp_path):
+    from baton.verifiers import nli
+
+    res = CliRunner().invoke(bench_app, ["verifier", str(tiny), "--nli-model", str(tmp_path / "x")])
+    assert res.exit_code != 0 and "not a directory" in str(res.exception)
+
+    class Fake(nli.NLIModel):
+        def probabilities(self, premise, hypothesis):
+            return (0.9, 0.0) if "1963" in premise and "1963" in hypothesis else (0.1, 0.0)
+
+    monkeypatch.setattr(nli, "load_nli", lambda path: Fake(None, None, 0, None))
+    args = ["verifier", str(tiny), "--checks", "lexical", "--nli-model", "m", "--json"]
+    res = CliRunner().invoke(bench_app, args)
+    assert res.exit_code == 0, res.output
+    assert set(json.loads(res.output)["ablation"]) == {"lexical", "nli"}
+
+
 def test_bench_verifier_bad_line(tmp_path):
     p = tmp_path / "bad.jsonl"
     p.write_text('{"claim": "x", "source": "y", "label": "maybe"}\n')

@@ -1,7 +1,8 @@
 """``baton bench``: benchmarks that print figures (never pass/fail).
 
-- ``baton bench verifier PATH [--checks LIST] [--json]``: score the verifier on labelled
-  claims (``{"claim", "source", "label", "dataset"}`` lines); see ``baton.verifiers.scoring``.
+- ``baton bench verifier PATH [--checks LIST] [--nli-model DIR] [--json]``: score the verifier
+  on labelled claims (``{"claim", "source", "label", "dataset"}`` lines); see
+  ``baton.verifiers.scoring``.
 - ``baton bench tasks PATH [--db DB] [--json]``: run every ``check`` task of a task file
   through the whole graph (offline engine) and score it against ``gold``; see
   ``baton.verifiers.task_scoring``.
@@ -36,13 +37,25 @@ def verifier(
     as_json: bool = typer.Option(
         False, "--json", help="Print one JSON object (accuracies as fractions)."
     ),
+    nli_model: Path | None = typer.Option(
+        None,
+        "--nli-model",
+        help="Directory of a local NLI model: adds the nli check (needs the nli extra).",
+    ),
 ) -> None:
     """Score the verifier: per-dataset balanced accuracy (supported vs not), 3-way macro-F1,
     the mean over datasets, claims/second and latency on one core, and an ablation row per check."""
     from baton.verifiers.scoring import load_items, score_shipped
 
     names = [c.strip() for c in checks.split(",") if c.strip()] if checks else None
-    report = score_shipped(load_items(path), names)
+    extras = {}
+    if nli_model is not None:
+        from baton.verifiers.nli import load_nli
+
+        extras["nli_model"] = load_nli(nli_model)
+        if names is not None and "nli" not in names:
+            names.append("nli")
+    report = score_shipped(load_items(path), names, **extras)
     if as_json:
         typer.echo(json.dumps(report))
         return

@@ -36,7 +36,8 @@ def build_graph(
     - ``engine``: what does the specialist work (default: ``baton.engines.default_engine()``,
       the offline engine unless a model is configured).
     - ``verifier``: ``verify(claims, sources) -> list[Verdict]`` (default:
-      ``baton.verifiers.verify``, the heterogeneous verifier).
+      ``baton.verifiers.default_verifier()``, the heterogeneous verifier with the checks that
+      settings name).
 
     An engine or verifier with ``local = True`` declares that its work is CPU work on this
     machine (no model call, no network): the built-in nodes then run their turns inline
@@ -57,7 +58,9 @@ def build_graph(
         engine = default_engine()
     verifier_local = verifier is None or bool(getattr(verifier, "local", False))
     if verifier is None:
-        from baton.verifiers import verify as verifier
+        from baton.verifiers import default_verifier
+
+        verifier = default_verifier()
     local = bool(getattr(engine, "local", False)) and verifier_local
     custom = set(nodes or ())
 

@@ -4,6 +4,8 @@ aggregated into a ``Verdict``. No langgraph or streamlit import in this package.
 Public API::
 
     verify(claims, sources, *, checks=None, judge=None, nli_model=None, encoder=None) -> list[Verdict]
+    default_verifier(settings=None) -> verify, or a ConfiguredVerifier (BATON_VERIFIER_CHECKS,
+                                      BATON_NLI_MODEL)
     check_lexical / check_phrases / check_numbers / check_entities / check_negation /
     check_hedging / check_semantic / check_nli / check_llm_judge (claim, evidence) -> CheckResult
     aggregate(claim_id, results) -> Verdict
@@ -17,7 +19,14 @@ from baton.verifiers.hedging import check_hedging
 from baton.verifiers.lexical import check_lexical
 from baton.verifiers.numbers import check_numbers
 from baton.verifiers.phrases import check_phrases
-from baton.verifiers.pipeline import ALL_CHECKS, DEFAULT_CHECKS, OPTIONAL_CHECKS, verify
+from baton.verifiers.pipeline import (
+    ALL_CHECKS,
+    DEFAULT_CHECKS,
+    OPTIONAL_CHECKS,
+    ConfiguredVerifier,
+    default_verifier,
+    verify,
+)
 from baton.verifiers.polarity import check_negation
 
 
@@ -42,6 +51,7 @@ __all__ = [
     "ALL_CHECKS",
     "DEFAULT_CHECKS",
     "OPTIONAL_CHECKS",
+    "ConfiguredVerifier",
     "LLMJudge",
     "aggregate",
     "check_entities",
@@ -51,6 +61,7 @@ __all__ = [
     "check_negation",
     "check_nli",
     "check_numbers",
+    "default_verifier",
     "check_phrases",
     "check_semantic",
     "features",

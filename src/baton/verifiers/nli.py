@@ -1,17 +1,19 @@
 """The NLI check (optional): a natural-language-inference model read from a *local* path.
 
-Any Hugging Face sequence-classification checkpoint whose ``config.id2label`` names
-entailment / neutral / contradiction classes works (e.g. a DeBERTa or RoBERTa model fine-tuned
-on MNLI/ANLI, the models behind SummaC and AlignScore-style checkers). Nothing is downloaded:
-pass a directory that holds the weights. Needs ``transformers`` and torch
-(``pip install 'baton[nli]'``).
+Any Hugging Face sequence-classification checkpoint whose ``config.id2label`` names an
+entailment class works: three-way MNLI/ANLI models (entailment / neutral / contradiction, e.g.
+the DeBERTa and RoBERTa models behind SummaC and AlignScore-style checkers) and two-way
+fact-checkers whose positive class is named ``supported`` / ``consistent`` (MiniCheck-style;
+no contradiction class, so they never say contradicted). Nothing is downloaded: pass a
+directory that holds the weights, in code (``load_nli``) or for every run with
+``BATON_NLI_MODEL``. Needs ``transformers`` and torch (``pip install 'baton[nli]'``).
 
 The evidence span is the premise and the claim the hypothesis (the MNLI convention).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,10 +32,11 @@ class NLIModel:
     tokenizer: Any
     model: Any
     entailment: int
-    contradiction: int
+    contradiction: int | None
 
     def probabilities(self, premise: str, hypothesis: str) -> tuple[float, float]:
-        """``(P(entailment), P(contradiction))`` for one pair, inputs truncated to 512 tokens."""
+        """``(P(entailment), P(contradiction))`` for one pair, inputs truncated to 512 tokens;
+        P(contradiction) is 0.0 for a model without a contradiction class."""
         import torch
 
         batch = self.tokenizer(
@@ -41,12 +44,35 @@ class NLIModel:
         )
         with torch.no_grad():
             probs = self.model(**batch).logits.softmax(-1)[0].tolist()
-        return float(probs[self.entailment]), float(probs[self.contradiction])
+        con = 0.0 if self.contradiction is None else float(probs[self.contradiction])
+        return float(probs[self.entailment]), con
+
+
+ENTAILMENT_NAMES = ("entail", "support", "consistent", "faithful")
+CONTRADICTION_NAMES = ("contradict", "refute")
+"""Label-name prefixes (lower case) of the entailment and contradiction classes."""
+
+
+def label_indices(id2label: Mapping[Any, Any]) -> tuple[int, int | None]:
+    """``(entailment, contradiction)`` class indices from a model's ``id2label``, by name
+    prefix (``ENTAILMENT_NAMES``, ``CONTRADICTION_NAMES``; ``unsupported`` does not count as
+    ``support``). Raises ``ConfigError`` when no class names entailment, e.g. ``LABEL_0`` /
+    ``LABEL_1``: a guess would silently invert the check."""
+    labels = {int(i): str(v).lower() for i, v in id2label.items()}
+    ent = [i for i, v in sorted(labels.items()) if v.startswith(ENTAILMENT_NAMES)]
+    con = [i for i, v in sorted(labels.items()) if v.startswith(CONTRADICTION_NAMES)]
+    if not ent:
+        raise ConfigError(
+            f"NLI model labels {labels} name no entailment class (one starting with "
+            f"{', '.join(ENTAILMENT_NAMES)}); set config.id2label in the model's config.json"
+        )
+    return ent[0], (con[0] if con else None)
 
 
 def load_nli(path: str | Path) -> NLIModel:
     """Load an NLI classifier from a local directory. Raises ``ConfigError`` when the path does
-    not exist, the ``nli`` extra is missing, or the labels name no entailment/contradiction."""
+    not exist, the ``nli`` extra is missing, or the labels name no entailment class
+    (``label_indices``)."""
     path = Path(path)
     if not path.is_dir():
         raise ConfigError(f"NLI model path {str(path)!r} is not a directory with model weights")
@@ -58,12 +84,8 @@ def load_nli(path: str | Path) -> NLIModel:
         ) from exc
     tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
     model = AutoModelForSequenceClassification.from_pretrained(path, local_files_only=True).eval()
-    labels = {i: str(v).lower() for i, v in model.config.id2label.items()}
-    ent = [i for i, v in labels.items() if v.startswith("entail")]
-    con = [i for i, v in labels.items() if v.startswith("contradict")]
-    if not ent or not con:
-        raise ConfigError(f"model at {path} has labels {labels}; need entailment and contradiction")
-    return NLIModel(tokenizer, model, ent[0], con[0])
+    entailment, contradiction = label_indices(model.config.id2label)
+    return NLIModel(tokenizer, model, entailment, contradiction)
 
 
 def check_nli(claim: Claim | str, evidence: Sequence[Evidence], *, model: NLIModel) -> CheckResult:

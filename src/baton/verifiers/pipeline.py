@@ -22,6 +22,7 @@ With a single source nothing changes.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from baton.contracts import CheckResult, Claim, Evidence, Source, Verdict
@@ -170,6 +171,45 @@ def verify(
                 _unsupported(claim.id, f"verifier error on this claim: {type(exc).__name__}: {exc}")
             )
     return out
+
+
+@dataclass(frozen=True)
+class ConfiguredVerifier:
+    """``verify`` with fixed options, callable as ``verifier(claims, sources)``: what
+    ``default_verifier`` builds from settings. CPU work, so ``local`` (see ``build_graph``)."""
+
+    checks: tuple[str, ...] | None = None
+    nli_model: Any = None
+    local = True
+
+    def __call__(self, claims: Sequence[Claim], sources: Sequence[Source]) -> list[Verdict]:
+        return verify(claims, sources, checks=self.checks, nli_model=self.nli_model)
+
+
+def default_verifier(settings: Any = None) -> Callable[..., list[Verdict]]:
+    """The verifier runs use: plain ``verify`` (the always-on checks), or a
+    ``ConfiguredVerifier`` when ``settings`` (default ``Settings.from_env()``) name checks
+    (``BATON_VERIFIER_CHECKS``) or a local NLI model (``BATON_NLI_MODEL``).
+
+    Raises ``ConfigError`` now, not at the first claim, for an unknown check, a check whose
+    extra is not installed, or an NLI path that holds no usable model.
+    """
+    from baton.settings import Settings
+
+    settings = settings or Settings.from_env()
+    if settings.verifier_checks is None and settings.nli_model is None:
+        return verify
+    nli_model = None
+    if settings.nli_model is not None:
+        from baton.verifiers.nli import load_nli
+
+        nli_model = load_nli(settings.nli_model)
+    checks = settings.verifier_checks
+    if checks is not None and nli_model is not None and "nli" not in checks:
+        checks = (*checks, "nli")
+    names = resolve_checks(checks, nli_model=nli_model)
+    _runners(names, judge=None, nli_model=nli_model, encoder=None, token_embedder=None)
+    return ConfiguredVerifier(names, nli_model)
 
 
 def _verify_one(claim: Claim, index: SourceIndex, runners) -> Verdict:
