@@ -45,17 +45,14 @@ def verifier(
 ) -> None:
     """Score the verifier: per-dataset balanced accuracy (supported vs not), 3-way macro-F1,
     the mean over datasets, claims/second and latency on one core, and an ablation row per check."""
+    from baton.verifiers.nli import load_nli
+    from baton.verifiers.pipeline import with_nli
     from baton.verifiers.scoring import load_items, score_shipped
 
     names = [c.strip() for c in checks.split(",") if c.strip()] if checks else None
-    extras = {}
-    if nli_model is not None:
-        from baton.verifiers.nli import load_nli
-
-        extras["nli_model"] = load_nli(nli_model)
-        if names is not None and "nli" not in names:
-            names.append("nli")
-    report = score_shipped(load_items(path), names, **extras)
+    model = load_nli(nli_model) if nli_model is not None else None
+    extras = {"nli_model": model} if model is not None else {}
+    report = score_shipped(load_items(path), with_nli(names, model), **extras)
     if as_json:
         typer.echo(json.dumps(report))
         return

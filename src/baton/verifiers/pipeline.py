@@ -27,6 +27,7 @@ from typing import Any
 
 from baton.contracts import CheckResult, Claim, Evidence, Source, Verdict
 from baton.errors import ConfigError
+from baton.settings import Settings
 from baton.verifiers.aggregate import aggregate
 from baton.verifiers.entities import check_entities
 from baton.verifiers.hedging import check_hedging
@@ -186,7 +187,15 @@ class ConfiguredVerifier:
         return verify(claims, sources, checks=self.checks, nli_model=self.nli_model)
 
 
-def default_verifier(settings: Any = None) -> Callable[..., list[Verdict]]:
+def with_nli(checks: Sequence[str] | None, nli_model: Any) -> tuple[str, ...] | None:
+    """``checks`` plus ``nli`` when an NLI model is given and the named checks lack it (a
+    model passed on purpose is used); ``None`` (the defaults, which add it) stays ``None``."""
+    if checks is None or nli_model is None or "nli" in checks:
+        return None if checks is None else tuple(checks)
+    return (*checks, "nli")
+
+
+def default_verifier(settings: Settings | None = None) -> Callable[..., list[Verdict]]:
     """The verifier runs use: plain ``verify`` (the always-on checks), or a
     ``ConfiguredVerifier`` when ``settings`` (default ``Settings.from_env()``) name checks
     (``BATON_VERIFIER_CHECKS``) or a local NLI model (``BATON_NLI_MODEL``).
@@ -194,8 +203,6 @@ def default_verifier(settings: Any = None) -> Callable[..., list[Verdict]]:
     Raises ``ConfigError`` now, not at the first claim, for an unknown check, a check whose
     extra is not installed, or an NLI path that holds no usable model.
     """
-    from baton.settings import Settings
-
     settings = settings or Settings.from_env()
     if settings.verifier_checks is None and settings.nli_model is None:
         return verify
@@ -204,10 +211,7 @@ def default_verifier(settings: Any = None) -> Callable[..., list[Verdict]]:
         from baton.verifiers.nli import load_nli
 
         nli_model = load_nli(settings.nli_model)
-    checks = settings.verifier_checks
-    if checks is not None and nli_model is not None and "nli" not in checks:
-        checks = (*checks, "nli")
-    names = resolve_checks(checks, nli_model=nli_model)
+    names = resolve_checks(with_nli(settings.verifier_checks, nli_model), nli_model=nli_model)
     _runners(names, judge=None, nli_model=nli_model, encoder=None, token_embedder=None)
     return ConfiguredVerifier(names, nli_model)
 
@@ -222,11 +226,12 @@ def _verify_one(claim: Claim, index: SourceIndex, runners) -> Verdict:
     if not ranked:
         return _unsupported(claim.id, "no source passage shares a content word with the claim")
     weights = index.weights(terms)
-    if len(index.sources) == 1:
-        groups = [ranked]
-    else:
-        best = list(dict.fromkeys(p.source_index for _, p in ranked))[:MAX_SOURCES]
-        groups = [index.best_windows(terms, TOP_K, source_index=s) for s in best]
+    best = list(dict.fromkeys(p.source_index for _, p in ranked))[:MAX_SOURCES]
+    groups = (
+        [ranked[:TOP_K]]  # one source: its best windows are already ranked
+        if len(best) == 1
+        else [index.best_windows(terms, TOP_K, source_index=s) for s in best]
+    )
     verdicts = []
     for windows in groups:
         evidence = [index.evidence(p, round(cov, 4)) for cov, p in windows]
