@@ -78,5 +78,18 @@ def test_the_environment_picks_the_engine(monkeypatch):
 
 
 def test_building_the_client_touches_no_network():
-    m = chat_model(Settings(engine="llm", model="gpt-4o-mini", api_key="sk-test"))
-    assert m.root_client is not None  # built lazily-enough: no request is made here
+    """The OpenAI client is built with the settings' key, endpoint and timeout; the test's
+    socket guard (conftest) would fail it if building it made a request."""
+    import openai
+
+    m = chat_model(
+        Settings(engine="llm", model="gpt-4o-mini", api_key="sk-test", request_timeout_s=12)
+    )
+    client = m.root_client
+    assert type(client) is openai.OpenAI
+    assert (client.api_key, str(client.base_url), client.timeout, client.max_retries) == (
+        "sk-test",
+        "https://api.openai.com/v1/",
+        12,
+        0,
+    )

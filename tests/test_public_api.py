@@ -51,9 +51,13 @@ def test_all_is_pinned():
     assert baton.__all__ == sorted(PINNED)
 
 
-def test_every_public_name_resolves():
+def test_every_public_name_is_the_object_of_its_module():
+    """``baton.X`` is the very object its module defines (not a copy, not a stand-in), and
+    it is cached on the package after the first use."""
     for name in baton.__all__:
-        assert getattr(baton, name) is not None, name
+        home = importlib.import_module(baton._EXPORTS[name])
+        assert getattr(baton, name) is getattr(home, name), name
+        assert vars(baton)[name] is getattr(home, name), name
 
 
 def test_unknown_names_raise_attribute_error():

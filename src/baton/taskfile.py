@@ -21,10 +21,6 @@ from baton.policy import Policy
 MAX_FILE_BYTES = 200 * 1024 * 1024
 
 
-def _field(loc: tuple[Any, ...]) -> str:
-    return ".".join(str(p) for p in loc) or "task"
-
-
 def parse_task(payload: Any, *, line: int | None = None, default_id: str | None = None) -> Task:
     """Validate one task payload (a dict). Raises ``TaskInputError`` naming field and line."""
     if not isinstance(payload, dict):
@@ -32,9 +28,7 @@ def parse_task(payload: Any, *, line: int | None = None, default_id: str | None 
     try:
         task = Task.model_validate(payload)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        msg = err["msg"].removeprefix("Value error, ")
-        raise TaskInputError(msg, field=_field(tuple(err["loc"])), line=line) from None
+        raise TaskInputError.from_validation(exc, line=line) from None
     if task.id is None and default_id:
         task = task.model_copy(update={"id": default_id})
     return task

@@ -36,7 +36,7 @@ from baton import audit
 from baton.checkpoints import Store, open_saver
 from baton.checkpoints.ledger import START, Ledger
 from baton.contracts import Report, ReviewRequest, Task
-from baton.errors import ConfigError
+from baton.errors import ConfigError, LeaseLost
 from baton.graph import Turn, build_graph, initial_state, recording_turns
 from baton.graph.state import account_of, claims_of, report_of, verdicts_of
 from baton.graph.table import END_NODE
@@ -60,10 +60,6 @@ FLUSH_S = 0.25
 
 RECURSION_LIMIT = 10_000
 """LangGraph's superstep ceiling, kept far above any hop ceiling (hops are baton's bound)."""
-
-
-class LeaseLost(Exception):
-    """Another worker took this run over (our lease expired); stop without writing."""
 
 
 def _counts(values: Mapping[str, Any]) -> dict[str, int]:

@@ -11,7 +11,7 @@ import pytest
 from baton.checkpoints import Store
 from baton.checkpoints.ledger import Ledger
 from baton.contracts import Decision, ReviewRequest, Source, Task
-from baton.errors import DecisionConflict, NotFoundError
+from baton.errors import DecisionConflict, InvalidDecision, NotFoundError
 from baton.policy import Policy
 
 
@@ -192,7 +192,7 @@ def test_two_reviewers_racing_on_one_item_give_exactly_one_winner(db_path):
 
 def test_send_back_to_a_node_the_request_does_not_allow_is_refused(store):
     _, item_id = _paused_run(store)
-    with pytest.raises(ValueError, match="send_back target 'write' is not allowed here"):
+    with pytest.raises(InvalidDecision, match="send_back target 'write' is not allowed here"):
         store.decide(item_id, Decision(action="send_back", reviewer="ann", target="write"))
     assert store.item(item_id)["status"] == "pending"
 

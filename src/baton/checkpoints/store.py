@@ -24,7 +24,7 @@ import orjson
 from baton.checkpoints.migrations import migrations
 from baton.checkpoints.saver import open_database
 from baton.contracts import Decision, Report, ReviewRequest, Task
-from baton.errors import DecisionConflict, NotFoundError
+from baton.errors import DecisionConflict, InvalidDecision, NotFoundError
 from baton.policy import Policy
 
 TERMINAL = ("finished", "rejected", "failed")
@@ -337,11 +337,12 @@ class Store:
         """Record ``decision`` for a pending item and queue its run for resumption, in one
         transaction. Only one decision can win: a second one raises ``DecisionConflict``
         (saying by whom and when). Raises ``NotFoundError`` for an unknown item, and
-        ``ValueError`` for a send_back target the request does not allow."""
+        ``InvalidDecision`` for a send_back target the request does not allow (the one check
+        of a reviewer's target; nothing is written then)."""
         item = self.item(item_id)
         request = ReviewRequest.model_validate(item["request"])
         if decision.action == "send_back" and decision.target not in request.allowed_targets:
-            raise ValueError(
+            raise InvalidDecision(
                 f"send_back target {decision.target!r} is not allowed here (allowed: {', '.join(request.allowed_targets)})"
             )
         ts = now_iso()

@@ -1,8 +1,9 @@
 """The ``baton`` command.
 
-Exit codes: 0 done; 2 bad input (the message names the field and the line); 3 a decision
-refused because the item was already decided (the message says by whom and when); 1 anything
-else.
+Exit codes (``EXIT_CODES``, the one place baton's errors become exit codes): 0 done; 2 input a
+person can fix (a task or decision refused: the message names the field and the line; an
+unknown run or item; a command line click refuses); 3 a decision refused because the item was
+already decided (the message says by whom and when); 1 anything else.
 """
 
 from __future__ import annotations
@@ -11,7 +12,14 @@ import sys
 
 import typer
 
-from baton.errors import BatonError, ConfigError, DecisionConflict, NotFoundError, TaskInputError
+from baton.errors import (
+    BatonError,
+    DecisionConflict,
+    InvalidDecision,
+    NotFoundError,
+    Refused,
+    TaskInputError,
+)
 
 app = typer.Typer(
     name="baton",
@@ -22,6 +30,21 @@ app = typer.Typer(
 )
 
 EXIT_OK, EXIT_ERROR, EXIT_INPUT, EXIT_CONFLICT = 0, 1, 2, 3
+
+EXIT_CODES: dict[type[BatonError], int] = {
+    TaskInputError: EXIT_INPUT,
+    InvalidDecision: EXIT_INPUT,
+    NotFoundError: EXIT_INPUT,
+    Refused: EXIT_INPUT,
+    DecisionConflict: EXIT_CONFLICT,
+    BatonError: EXIT_ERROR,  # ConfigError, GraphValidationError, ... : the rest of the tree
+}
+"""The exit code of each error of ``baton.errors`` (the nearest class in an error's MRO wins)."""
+
+
+def exit_code(exc: BatonError) -> int:
+    """The exit code of ``exc``: ``EXIT_CODES`` of the nearest class in its MRO."""
+    return next(EXIT_CODES[c] for c in type(exc).__mro__ if c in EXIT_CODES)
 
 
 def _register() -> None:
@@ -48,18 +71,9 @@ def main(argv: list[str] | None = None) -> int:
         rc = app(args=argv, standalone_mode=False)
     except SystemExit as exc:  # typer.Exit and click's exits
         return int(exc.code or 0)
-    except DecisionConflict as exc:
-        typer.echo(f"error: {exc}", err=True)
-        return EXIT_CONFLICT
-    except (TaskInputError, ValueError) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        return EXIT_INPUT
-    except (NotFoundError, ConfigError) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        return EXIT_INPUT if isinstance(exc, NotFoundError) else EXIT_ERROR
     except BatonError as exc:
         typer.echo(f"error: {exc}", err=True)
-        return EXIT_ERROR
+        return exit_code(exc)
     except Exception as exc:  # noqa: BLE001
         import click
 

@@ -75,12 +75,13 @@ def _print_runs(rows: list[dict[str, Any]], as_json: bool) -> None:
 @app.command()
 def run(path: Path, db: DbOpt = None, max_hops: HopsOpt = None, as_json: JsonOpt = False) -> None:
     """Run each task of PATH (.json or .jsonl) until it is finished, waiting_review or failed."""
+    from baton import service
     from baton.taskfile import load_tasks
     from baton.worker import Worker
 
     tasks = load_tasks(path, max_hops=max_hops)
     store = _store(db)
-    run_ids = [store.submit(t) for t in tasks]
+    run_ids = [service.submit(store, t) for t in tasks]
     worker = Worker(store)
     total = len(run_ids)
     done = 0
@@ -99,11 +100,12 @@ def submit(
     path: Path, db: DbOpt = None, max_hops: HopsOpt = None, as_json: JsonOpt = False
 ) -> None:
     """Enqueue each task of PATH; a worker (`baton worker`) runs them."""
+    from baton import service
     from baton.taskfile import load_tasks
 
     tasks = load_tasks(path, max_hops=max_hops)
     store = _store(db)
-    run_ids = [store.submit(t) for t in tasks]
+    run_ids = [service.submit(store, t) for t in tasks]
     _print_runs([store.run(r) for r in run_ids], as_json)
 
 
@@ -199,9 +201,7 @@ def decide(
     as_json: JsonOpt = False,
 ) -> None:
     """Decide a pending review item. The run resumes in a worker. Exit 3 when already decided."""
-    from pydantic import ValidationError
-
-    from baton.contracts import Decision, Edits
+    from baton import service
     from baton.errors import TaskInputError
 
     chosen = [
@@ -224,29 +224,23 @@ def decide(
     edits = None
     if edit is not None:
         try:
-            edits = Edits.model_validate_json(edit.read_text(encoding="utf-8"))
+            edits = json.loads(edit.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError) as exc:
             raise TaskInputError(f"cannot read {edit}: {exc}", field="edit") from None
-        except ValidationError as exc:
-            raise TaskInputError(
-                f"invalid edits in {edit}: {exc.errors()[0]['msg']}", field="edit"
-            ) from None
-    try:
-        decision = Decision(
-            action=action,
-            reviewer=reviewer,
-            note=note,
-            edits=edits,
-            target=send_back,
-            extra_hops=extend,
-        )
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        raise TaskInputError(
-            err["msg"].removeprefix("Value error, "),
-            field=".".join(map(str, err["loc"])) or "decision",
-        ) from None
-    item = _store(db).decide(item_id, decision)
+        except json.JSONDecodeError as exc:
+            raise TaskInputError(f"{edit} is not JSON: {exc.msg}", field="edit") from None
+        if not isinstance(edits, dict):
+            raise TaskInputError(f"{edit} holds no JSON object of edits", field="edit")
+    item = service.decide(
+        _store(db),
+        item_id,
+        action,
+        reviewer=reviewer,
+        note=note,
+        edits=edits,
+        target=send_back,
+        extra_hops=extend,
+    )
     out = {
         "item_id": item["id"],
         "run_id": item["run_id"],

@@ -2,25 +2,23 @@
 decision) and never runs the graph; a worker process does the work.
 
 Every function takes the signed-in ``user`` (``{"name", "role"}``) and refuses with
-``Refused`` what the role does not allow, whatever the page showed. Decisions carry the
-user's name as ``Decision.reviewer`` and go through ``Store.decide`` (a conditional update:
-only one decision per item can win; the loser gets ``DecisionConflict``, saying by whom and
-when).
+``Refused`` what the role does not allow, whatever the page showed; the rest is
+``baton.service`` (the same ``submit`` and ``decide`` as the ``baton`` command). Decisions
+carry the user's name as ``Decision.reviewer``; only one decision per item can win (the
+loser gets ``DecisionConflict``, saying by whom and when).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import ValidationError
+from baton import service
+from baton.errors import Refused
 
-from baton.checkpoints import Store
-from baton.contracts import ClaimEdit, Decision, Edits, Task
-from baton.errors import BatonError, TaskInputError
+if TYPE_CHECKING:
+    from baton.checkpoints import RunStore
 
-
-class Refused(BatonError):
-    """The signed-in user's role does not allow this (e.g. an analyst deciding a review item)."""
+__all__ = ["Refused", "decide", "is_reviewer", "require_reviewer", "submit_task"]
 
 
 def is_reviewer(user: dict[str, Any] | None) -> bool:
@@ -37,32 +35,16 @@ def require_reviewer(user: dict[str, Any] | None) -> None:
         )
 
 
-def validation_message(exc: ValidationError) -> str:
-    """The first pydantic error as ``field: message``."""
-    err = exc.errors()[0]
-    loc = ".".join(str(p) for p in err.get("loc", ()))
-    msg = str(err.get("msg", exc)).removeprefix("Value error, ")
-    return f"{loc}: {msg}" if loc else msg
-
-
-def submit_task(store: Store, user: dict[str, Any] | None, payload: dict[str, Any]) -> str:
+def submit_task(store: RunStore, user: dict[str, Any] | None, payload: dict[str, Any]) -> str:
     """Validate ``payload`` as a ``Task`` and queue a run; returns the run id. Any signed-in
-    user may submit. Raises ``TaskInputError`` naming the field."""
+    user may submit. Raises ``Refused`` (nobody signed in) or ``TaskInputError`` naming the field."""
     if not user:
         raise Refused("sign in first")
-    try:
-        task = Task.model_validate(payload)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        raise TaskInputError(
-            str(err.get("msg")).removeprefix("Value error, "),
-            field=".".join(str(p) for p in err.get("loc", ())) or None,
-        ) from None
-    return store.submit(task)
+    return service.submit(store, payload)
 
 
 def decide(
-    store: Store,
+    store: RunStore,
     user: dict[str, Any] | None,
     item_id: str,
     action: str,
@@ -75,34 +57,26 @@ def decide(
 ) -> dict[str, Any]:
     """Record a reviewer's decision on a pending item and queue its run for resumption.
 
-    Returns the decided item row. Raises ``Refused`` (not a reviewer), ``TaskInputError``
-    (an incomplete decision, e.g. a rejection without a reason), ``ValueError`` (a send-back
-    target the request does not allow), ``NotFoundError``, or ``DecisionConflict``.
+    Returns the decided item row. Raises ``Refused`` (not a reviewer), and what
+    ``baton.service.decide`` raises: ``TaskInputError`` (an incomplete decision, e.g. a
+    rejection without a reason), ``InvalidDecision`` (a send-back target the request does
+    not allow), ``NotFoundError``, or ``DecisionConflict``.
     """
     require_reviewer(user)
+    assert user is not None  # require_reviewer refused otherwise
     edits = None
     if action == "edit":
-        try:
-            edits = Edits(
-                claims=[ClaimEdit.model_validate(e) for e in claim_edits or []],
-                instructions=(instructions or "").strip() or None,
-            )
-        except ValidationError as exc:
-            raise TaskInputError(validation_message(exc), field="edits") from None
-        if not edits.claims and not edits.instructions:
-            raise TaskInputError(
-                "nothing to apply: change a claim, drop one, or give new instructions",
-                field="edits",
-            )
-    try:
-        decision = Decision(
-            action=action,
-            reviewer=user["name"],
-            note=note.strip(),
-            edits=edits,
-            target=target,
-            extra_hops=extra_hops,
-        )
-    except ValidationError as exc:
-        raise TaskInputError(validation_message(exc).removeprefix(": "), field="decision") from None
-    return store.decide(item_id, decision)
+        edits = {
+            "claims": claim_edits or [],
+            "instructions": (instructions or "").strip() or None,
+        }
+    return service.decide(
+        store,
+        item_id,
+        action,
+        reviewer=user["name"],
+        note=note.strip(),
+        edits=edits,
+        target=target,
+        extra_hops=extra_hops,
+    )

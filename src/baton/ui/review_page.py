@@ -22,8 +22,8 @@ import streamlit as st
 from baton.checkpoints import Store
 from baton.checkpoints.views import pending_items, reason_counts
 from baton.contracts import ReviewRequest, Task
-from baton.errors import BatonError, DecisionConflict, NotFoundError
-from baton.ui.actions import Refused, decide, require_reviewer
+from baton.errors import BatonError, DecisionConflict, NotFoundError, Refused
+from baton.ui.actions import decide, require_reviewer
 from baton.ui.claims import claims_section
 from baton.ui.render import block, escape_markdown, escape_text, text_html
 
@@ -173,7 +173,7 @@ def _do(
             )
         )
         return
-    except (BatonError, ValueError) as exc:
+    except BatonError as exc:
         st.error(escape_markdown(f"Not applied: {exc}"))
         return
     from baton.ui.main import flash, go
