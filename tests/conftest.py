@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import socket
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -65,12 +66,26 @@ def db_path(tmp_path) -> Path:
     return tmp_path / "baton.db"
 
 
-@pytest.fixture
-def store(db_path):
-    """A ``Store`` on a fresh SQLite file, closed after the test."""
-    from baton.checkpoints import Store
+STORE_URLS: dict[str, Callable[[Path], str]] = {
+    "sqlite": lambda db_path: f"sqlite:///{db_path}",
+}
+"""How each storage backend's tests get a fresh database: ``{backend: url(db_path)}``. A
+second backend (PostgreSQL) is one more entry; every test using ``store`` or ``store_url``
+then runs on it too."""
 
-    s = Store(db_path)
+
+@pytest.fixture(params=sorted(STORE_URLS))
+def store_url(request, db_path) -> str:
+    """The URL of a fresh database, once per backend of ``STORE_URLS``."""
+    return STORE_URLS[request.param](db_path)
+
+
+@pytest.fixture
+def store(store_url):
+    """A ``RunStore`` (``open_store(store_url)``) on a fresh database, closed after the test."""
+    from baton.checkpoints import open_store
+
+    s = open_store(store_url)
     yield s
     s.close()
 

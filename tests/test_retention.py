@@ -8,13 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from baton.checkpoints import open_saver
-from baton.checkpoints.retention import (
-    checkpoint_bytes,
-    kept_checkpoints,
-    prunable_runs,
-    prune,
-    table_sizes,
-)
+from baton.checkpoints.retention import checkpoint_bytes, prune
 from baton.contracts import Decision
 from baton.graph import build_graph
 from baton.inspect import thread_config
@@ -101,10 +95,10 @@ def test_prune_is_idempotent(store, runs):
 
 
 def test_older_than_only_prunes_runs_that_ended_long_enough_ago(store, runs):
-    assert prunable_runs(store, older_than_days=1) == []
+    assert store.prunable_runs(older_than_days=1) == []
     assert prune(store, older_than_days=1).runs == []
     later = datetime.now(UTC) + timedelta(days=2)
-    assert prunable_runs(store, older_than_days=1, now=later) == [runs["plain"], runs["reviewed"]]
+    assert store.prunable_runs(older_than_days=1, now=later) == [runs["plain"], runs["reviewed"]]
     assert prune(store, older_than_days=1, now=later).runs == [runs["plain"], runs["reviewed"]]
 
 
@@ -112,7 +106,7 @@ def test_prune_of_chosen_runs(store, runs):
     res = prune(store, run_ids=[runs["reviewed"], runs["waiting"]], vacuum=False)
     assert res.runs == [runs["reviewed"]]
     assert (
-        len(kept_checkpoints(store, runs["plain"])) == 1
+        len(store.kept_checkpoints(runs["plain"])) == 1
     )  # what would be kept; nothing was deleted
     assert len(_history(store, runs["plain"])) == 12
 
@@ -126,7 +120,7 @@ def test_checkpoint_bytes_drop_to_about_one_state(store, runs):
 
 
 def test_table_sizes(store, runs):
-    rows = table_sizes(store)
+    rows = store.table_sizes()
     by = {r["table"]: r for r in rows}
     assert {
         "runs",
@@ -148,5 +142,5 @@ def test_a_database_without_checkpoints(store):
     assert (
         prune(store).runs == []
         and checkpoint_bytes(store) == 0
-        and kept_checkpoints(store, "x") == []
+        and store.kept_checkpoints("x") == []
     )

@@ -40,6 +40,7 @@ _EXPORTS: dict[str, str] = {
     "DecisionConflict": "baton.errors",
     "InvalidDecision": "baton.errors",
     "StepFailed": "baton.errors",
+    "Refused": "baton.errors",
     # graph
     "build_graph": "baton.graph",
     "default_table": "baton.graph",
@@ -52,11 +53,14 @@ _EXPORTS: dict[str, str] = {
     "OfflineEngine": "baton.engines",
     "verify": "baton.verifiers",
     # storage and work
+    "RunStore": "baton.checkpoints",
     "Store": "baton.checkpoints",
+    "open_store": "baton.checkpoints",
     "open_saver": "baton.checkpoints",
     "memory_saver": "baton.checkpoints",
     "Worker": "baton.worker",
     "run_tasks": "baton.worker",
+    "RunSummary": "baton.summary",
     "load_tasks": "baton.taskfile",
 }
 
@@ -77,7 +81,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
-    from baton.checkpoints import Store, memory_saver, open_saver
+    from baton.checkpoints import RunStore, Store, memory_saver, open_saver, open_store
     from baton.contracts import (
         CheckResult,
         Claim,
@@ -103,6 +107,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
         GraphValidationError,
         InvalidDecision,
         NotFoundError,
+        Refused,
         StepFailed,
         TaskInputError,
         TransitionError,
@@ -118,6 +123,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     )
     from baton.policy import Policy
     from baton.settings import Settings
+    from baton.summary import RunSummary
     from baton.taskfile import load_tasks
     from baton.verifiers import verify
     from baton.worker import Worker, run_tasks

@@ -3,7 +3,7 @@ an earlier checkpoint with a changed state, and a run's audit trail as rows (tim
 handoffs, state changes, claims with verdicts and evidence, review decisions).
 
 Checkpoint functions take a compiled graph (``build_graph(..., checkpointer=...)``) and a
-thread id (the run id); audit functions take a ``Store`` and read the ``events`` table, so
+thread id (the run id); audit functions take a ``RunStore`` and read the ``events`` table, so
 they keep working after retention has pruned the checkpoints. Every function returns plain
 lists of dicts (``pandas.DataFrame(rows)`` makes a table of them).
 """
@@ -17,7 +17,7 @@ from typing import Any
 from langgraph.types import Command
 
 from baton.audit import flat_state, jsonable, summarize_key
-from baton.checkpoints import Store
+from baton.checkpoints import RunStore
 from baton.errors import NotFoundError
 from baton.graph.state import account_of
 
@@ -95,7 +95,7 @@ def fork(graph: Any, run_id: str, checkpoint_id: str, changes: Mapping[str, Any]
 # -- the audit trail as rows ----------------------------------------------------------------
 
 
-def timeline(store: Store, run_id: str) -> list[dict[str, Any]]:
+def timeline(store: RunStore, run_id: str) -> list[dict[str, Any]]:
     """One row per node turn, in order: ``{"step", "hop", "node", "start_ms", "duration_ms",
     "tokens", "summary"}``; ``start_ms`` is milliseconds since the run's first node started."""
     events = store.events(run_id)
@@ -129,7 +129,7 @@ def timeline(store: Store, run_id: str) -> list[dict[str, Any]]:
     return rows
 
 
-def handoffs(store: Store, run_id: str) -> list[dict[str, Any]]:
+def handoffs(store: RunStore, run_id: str) -> list[dict[str, Any]]:
     """Every handoff, in order: ``{"step", "hop", "sender", "recipient", "instructions",
     "context", "expected_output"}``."""
     return [
@@ -152,7 +152,7 @@ def handoffs(store: Store, run_id: str) -> list[dict[str, Any]]:
     ]
 
 
-def state_changes(store: Store, run_id: str) -> list[dict[str, Any]]:
+def state_changes(store: RunStore, run_id: str) -> list[dict[str, Any]]:
     """The state diff of each node turn, one row per key written: ``{"step", "hop", "node",
     "key", "now"}`` (``now`` summarises the key's new value)."""
     return [
@@ -163,7 +163,7 @@ def state_changes(store: Store, run_id: str) -> list[dict[str, Any]]:
     ]
 
 
-def claims(store: Store, run_id: str) -> list[dict[str, Any]]:
+def claims(store: RunStore, run_id: str) -> list[dict[str, Any]]:
     """The run's claims with their verdicts and evidence: ``{"claim_id", "text", "author",
     "citations", "label", "confidence", "checks", "evidence"}``. From the report when the run
     has one, else from the latest claims and check events of the audit trail. ``citations``
@@ -210,7 +210,7 @@ def claims(store: Store, run_id: str) -> list[dict[str, Any]]:
     return rows
 
 
-def decisions(store: Store, run_id: str) -> list[dict[str, Any]]:
+def decisions(store: RunStore, run_id: str) -> list[dict[str, Any]]:
     """Review items of the run with their decisions: ``{"item_id", "reason", "hop", "status",
     "action", "reviewer", "note", "decided_at"}``, oldest first."""
     rows = []

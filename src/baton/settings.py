@@ -3,7 +3,8 @@
 =====================  ===================================================  ==================
 variable               meaning                                              default
 =====================  ===================================================  ==================
-BATON_DB               SQLite database file                                 ``./baton.db``
+BATON_DB               database: a SQLite file path or ``sqlite:///PATH``   ``./baton.db``
+                       (``baton.checkpoints.open_store``)
 BATON_ENGINE           ``offline`` or ``llm``                               ``llm`` when
                                                                             BATON_MODEL is set,
                                                                             else ``offline``

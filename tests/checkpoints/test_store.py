@@ -9,7 +9,6 @@ import time
 import pytest
 
 from baton.checkpoints import Store
-from baton.checkpoints.ledger import Ledger
 from baton.contracts import Decision, ReviewRequest, Source, Task
 from baton.errors import DecisionConflict, InvalidDecision, NotFoundError
 from baton.policy import Policy
@@ -238,7 +237,7 @@ def test_an_old_effects_ledger_is_migrated_with_its_rows(db_path):
     rows and uniqueness kept."""
     from sqlite_utils import Database
 
-    from baton.checkpoints.migrations import migrations
+    from baton.checkpoints.sqlite.migrations import migrations
 
     db = Database(db_path)
     migrations.apply(db, stop_before="m004_effects_key")
@@ -249,8 +248,8 @@ def test_an_old_effects_ledger_is_migrated_with_its_rows(db_path):
     db.conn.close()
 
     store = Store(db_path)
-    assert [(e["node"], e["key"], e["effect"]) for e in Ledger(store).effects("r1")] == [
+    assert [(e["node"], e["key"], e["effect"]) for e in store.ledger.effects("r1")] == [
         ("", "start", "started")
     ]
-    assert not Ledger(store).mark("r1", "", "start", "started")  # still unique
-    assert Ledger(store).mark("r1", "analyze", "task-1", "events")
+    assert not store.ledger.mark("r1", "", "start", "started")  # still unique
+    assert store.ledger.mark("r1", "analyze", "task-1", "events")

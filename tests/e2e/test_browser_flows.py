@@ -52,7 +52,6 @@ def server(tmp_path_factory):
     """``baton ui --no-worker`` on a database holding two runs paused for review; the tests
     start workers themselves (so a run can be seen queued before it moves)."""
     from baton.checkpoints import Store
-    from baton.checkpoints.users import Users
     from baton.contracts import Task
     from baton.policy import Policy
     from baton.worker import Worker
@@ -69,7 +68,8 @@ def server(tmp_path_factory):
     Worker(store).drain()
     assert len(store.queue()) == 2
     store.close()
-    with Users(db) as users:
+    with Store(db) as users_store:
+        users = users_store.users
         users.add(*REVIEWER[:1], "reviewer", REVIEWER[1])
         users.add(*ANALYST[:1], "analyst", ANALYST[1])
     port = _free_port()

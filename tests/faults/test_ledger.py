@@ -13,7 +13,8 @@ from baton.worker import Worker
 
 def test_write_once_writes_exactly_once_and_rolls_back_with_its_effect(store, example_tasks):
     run_id = store.submit(example_tasks[0])
-    ledger = Ledger(store)
+    ledger = store.ledger
+    assert isinstance(ledger, Ledger)
     event = {"step": None, "node": "", "kind": "status", "summary": "started"}
     assert (
         ledger.write_once(run_id, "", START, "started", lambda: store.add_event(run_id, **event))

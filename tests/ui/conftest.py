@@ -29,7 +29,6 @@ def ui_db(db_path, monkeypatch, example_tasks) -> UiDb:
     """Two runs paused for review (hop_limit), users ann and rosa (reviewers) and bob
     (analyst); ``BATON_DB`` points at the file."""
     from baton.checkpoints import Store
-    from baton.checkpoints.users import Users
     from baton.worker import Worker
 
     store = Store(db_path)
@@ -38,7 +37,8 @@ def ui_db(db_path, monkeypatch, example_tasks) -> UiDb:
     assert [store.run(r)["status"] for r in run_ids] == ["waiting_review", "waiting_review"]
     item_ids = [i["item_id"] for i in store.queue()]
     store.close()
-    with Users(db_path) as users:
+    with Store(db_path) as store:
+        users = store.users
         users.add(ANN, "reviewer", PASSWORDS[ANN])
         users.add(ROSA, "reviewer", PASSWORDS[ROSA])
         users.add(BOB, "analyst", PASSWORDS[BOB])

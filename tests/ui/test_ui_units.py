@@ -6,7 +6,8 @@ import io
 
 import pytest
 
-from baton.checkpoints.users import Users, hash_password, verify_password
+from baton.checkpoints import Store
+from baton.checkpoints.users import hash_password, verify_password
 from baton.errors import ConfigError, NotFoundError, TaskInputError
 from baton.ui.render import escape_markdown, escape_text, highlight_html, merge_spans
 from baton.ui.sources import html_to_text, pasted_sources, read_upload
@@ -28,7 +29,8 @@ def test_scrypt_hash_round_trip_and_salting():
 
 
 def test_users_add_authenticate_and_refusals(db_path):
-    with Users(db_path) as users:
+    with Store(db_path) as users_store:
+        users = users_store.users
         assert users.count() == 0
         assert users.add("ann", "reviewer", "long-enough")["role"] == "reviewer"
         assert users.authenticate("ann", "long-enough")["name"] == "ann"
@@ -68,7 +70,8 @@ def test_users_cli_reads_the_password_from_stdin(db_path, monkeypatch, capsys):
         == 0
     )
     assert "user ann (reviewer) added" in capsys.readouterr().out
-    with Users(db_path) as users:
+    with Store(db_path) as users_store:
+        users = users_store.users
         assert users.authenticate("ann", "s3cret-pass")["role"] == "reviewer"
     monkeypatch.setattr("sys.stdin", io.StringIO("s3cret-pass\n"))
     assert (
@@ -166,7 +169,6 @@ def test_pasted_sources_split_on_dashes_with_titles():
 
 
 def test_prepare_makes_a_new_database_with_the_examples_and_demo_users(tmp_path):
-    from baton.checkpoints import Store
     from baton.ui.launch import prepare, streamlit_command, worker_command
 
     db = str(tmp_path / "demo.db")
@@ -181,7 +183,8 @@ def test_prepare_makes_a_new_database_with_the_examples_and_demo_users(tmp_path)
     assert {r["status"] for r in store.runs()} == {"queued"}
     store.close()
     assert [(n, r) for n, r, _ in created] == [("analyst", "analyst"), ("reviewer", "reviewer")]
-    with Users(db) as users:
+    with Store(db) as users_store:
+        users = users_store.users
         for name, _, password in created:
             assert users.authenticate(name, password)["name"] == name
     # a second prepare with fresh starts over (new run ids, new passwords)

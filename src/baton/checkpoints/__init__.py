@@ -1,24 +1,38 @@
-"""Storage: LangGraph's SQLite checkpointer and baton's own tables, in one SQLite file.
+"""Storage: LangGraph's checkpoints and baton's own tables (runs, review items, decisions,
+events, the effects ledger, users) in one database, behind the ``RunStore`` protocol.
 
-All of baton's SQL lives here, so another backend (e.g. PostgreSQL) can be added without
-touching the graph.
+- ``open_store(url)`` / ``open_saver(url)`` choose the backend from the URL
+  (``baton.checkpoints.backends``: a file path or ``sqlite:///PATH`` today);
+- ``protocol``: ``RunStore``, ``Ledger``, ``UserStore``, the shared row helpers;
+- backend-neutral policy: ``ledger`` (exactly-once records), ``retention`` (``prune``),
+  ``views`` (checkpoint history), ``users`` (roles, password hashing), ``saver`` (the
+  serializer, compact versions, the in-memory saver);
+- ``sqlite/``: the SQLite backend, the only place that speaks SQL.
+
+``Store`` is the SQLite ``RunStore`` (``Store(path)``), the name baton has always exported.
 """
 
-from baton.checkpoints.saver import (
-    CompactSqliteSaver,
-    connect,
-    memory_saver,
-    open_saver,
-    serializer,
-)
-from baton.checkpoints.store import Store, now_iso
+from baton.checkpoints.backends import open_saver, open_store
+from baton.checkpoints.protocol import STATUSES, TERMINAL, Ledger, RunStore, UserStore, now_iso
+from baton.checkpoints.saver import memory_saver, serializer
+from baton.checkpoints.sqlite import CompactSqliteSaver, SqliteStore, connect
+
+Store = SqliteStore
+"""The SQLite ``RunStore``: ``Store(path)`` (kept for code written before ``open_store``)."""
 
 __all__ = [
+    "STATUSES",
+    "TERMINAL",
     "CompactSqliteSaver",
+    "Ledger",
+    "RunStore",
+    "SqliteStore",
     "Store",
+    "UserStore",
     "connect",
     "memory_saver",
     "now_iso",
     "open_saver",
+    "open_store",
     "serializer",
 ]

@@ -57,7 +57,8 @@ def prune(
     paused for review; the audit trail (events, decisions, reports) is kept."""
     from baton.checkpoints.retention import prune as prune_checkpoints
 
-    res = prune_checkpoints(_store(db), older_than_days=older_than, vacuum=not no_vacuum)
+    with _store(db) as store:
+        res = prune_checkpoints(store, older_than_days=older_than, vacuum=not no_vacuum)
     out = {
         "runs_pruned": len(res.runs),
         "checkpoints_deleted": res.checkpoints_deleted,
@@ -84,9 +85,8 @@ def stats(
     ] = False,
 ) -> None:
     """Show the database size by table (rows, bytes of the table and its indexes) and the file size."""
-    from baton.checkpoints.retention import table_sizes
-
-    rows = table_sizes(_store(db))
+    with _store(db) as store:
+        rows = store.table_sizes()
     if as_json:
         for r in rows:
             typer.echo(json.dumps(r))

@@ -103,15 +103,15 @@ def tasks(
     path: Path = typer.Argument(
         ..., exists=True, dir_okay=False, help="Task JSONL shaped like tasks-dev.jsonl (with gold)."
     ),
-    db: Path | None = typer.Option(
-        None, "--db", help="SQLite database to run in (default: a temporary one)."
+    db: str | None = typer.Option(
+        None, "--db", help="Database to run in, a path or URL (default: a temporary one)."
     ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """Run every check task through the whole graph (offline engine) and score it against gold:
     claim-level balanced accuracy (gold claims matched to baton's claims by content-word
     coverage) and response-level precision/recall/F1/balanced accuracy (hallucinated = positive)."""
-    from baton.checkpoints import Store
+    from baton.checkpoints import open_store
     from baton.taskfile import iter_jsonl, parse_task
     from baton.verifiers.task_scoring import score_tasks
     from baton.worker import Worker
@@ -126,7 +126,7 @@ def tasks(
             continue
         rows.append((parse_task(payload, line=n, default_id=f"{path.stem}-{n}"), payload["gold"]))
     with tempfile.TemporaryDirectory() as tmp:
-        store = Store(db or Path(tmp) / "bench.db")
+        store = open_store(db or Path(tmp) / "bench.db")
         run_ids = [store.submit(task) for task, _ in rows]
         Worker(store).drain()
         outcomes = [

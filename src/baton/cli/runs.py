@@ -5,20 +5,31 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from baton.cli import app
 from baton.settings import Settings
+from baton.summary import RunSummary
+
+if TYPE_CHECKING:
+    from baton.checkpoints import RunStore
 
 DbOpt = Annotated[
-    str | None, typer.Option("--db", help="SQLite database (default: $BATON_DB, else ./baton.db).")
+    str | None,
+    typer.Option(
+        "--db",
+        help="Database: a SQLite file or sqlite:///PATH (default: $BATON_DB, else ./baton.db).",
+    ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object per line.")]
 HopsOpt = Annotated[
     int | None, typer.Option("--max-hops", min=1, help="Hop ceiling for these tasks (default 8).")
 ]
+
+WORKING = ("queued", "running")
+"""Statuses of a run a worker has still to move."""
 
 RUN_FIELDS = (
     "run_id",
@@ -33,24 +44,23 @@ RUN_FIELDS = (
 )
 
 
-def _store(db: str | None):
-    from baton.checkpoints import Store
+def _store(db: str | None) -> RunStore:
+    """The store at ``--db`` (a path or URL), else ``$BATON_DB``, else ``./baton.db``."""
+    from baton.checkpoints import open_store
 
-    return Store(db or Settings.from_env().db)
+    return open_store(db or Settings.from_env().db)
 
 
 def run_line(row: dict[str, Any]) -> dict[str, Any]:
-    """The public one-line shape of a run (``--json`` of run, submit and runs)."""
+    """The public one-line shape of a run (``--json`` of run, submit and runs): ``RUN_FIELDS``."""
+    summary = RunSummary.from_row(row)
     return {
         "run_id": row["id"],
         "task_id": row["task_id"],
-        "status": row["status"],
-        "reason": row["reason"],
-        "hops": row["hops"],
-        "claims": row["claims"],
-        "supported": row["supported"],
-        "unsupported": row["unsupported"],
-        "contradicted": row["contradicted"],
+        "status": summary.status,
+        "reason": summary.reason,
+        "hops": summary.hops,
+        **summary.counts(),
     }
 
 
@@ -89,7 +99,7 @@ def run(path: Path, db: DbOpt = None, max_hops: HopsOpt = None, as_json: JsonOpt
         done += 1
         if not as_json:
             typer.echo(
-                f"[{done}] worked a run; {sum(1 for r in run_ids if store.run(r)['status'] in ('queued', 'running'))} of {total} still to go",
+                f"[{done}] worked a run; {sum(1 for r in run_ids if store.run(r)['status'] in WORKING)} of {total} still to go",
                 err=True,
             )
     _print_runs([store.run(r) for r in run_ids], as_json)
@@ -131,7 +141,7 @@ def worker(
         ids = w.drain()
         typer.echo(f"worked {len(ids)} run(s)", err=True)
         return
-    typer.echo(f"worker {w.worker_id} on {w.store.path}; Ctrl-C to stop", err=True)
+    typer.echo(f"worker {w.worker_id} on {w.store.url}; Ctrl-C to stop", err=True)
     try:
         w.serve()
     except KeyboardInterrupt:
@@ -255,7 +265,7 @@ def decide(
     )
 
 
-def run_details(store, run_id: str) -> dict[str, Any]:
+def run_details(store: RunStore, run_id: str) -> dict[str, Any]:
     """A run with its report, claims, verdicts and evidence, review items and decisions."""
     row = store.run(run_id)
     report = row["report"] or {}

@@ -9,16 +9,12 @@ from typing import Annotated
 import typer
 
 from baton.cli import app
-from baton.settings import Settings
+from baton.cli.runs import DbOpt, _store
 
 users_app = typer.Typer(
     help="Analysts and reviewers who may sign in to the browser app.", no_args_is_help=True
 )
 app.add_typer(users_app, name="users")
-
-DbOpt = Annotated[
-    str | None, typer.Option("--db", help="SQLite database (default: $BATON_DB, else ./baton.db).")
-]
 
 
 @app.command()
@@ -45,6 +41,7 @@ def ui(
     ] = False,
 ) -> None:
     """Start the browser app on 127.0.0.1:PORT, and a worker unless --no-worker. Ctrl-C stops both."""
+    from baton.settings import Settings
     from baton.ui.launch import prepare, serve
 
     path = db or Settings.from_env().db
@@ -78,7 +75,6 @@ def users_add(
 ) -> None:
     """Add a user who may sign in. The password comes from a prompt (or --password-stdin) and
     is stored as an scrypt hash."""
-    from baton.checkpoints.users import Users
     from baton.errors import ConfigError
 
     if oidc and password_stdin:
@@ -88,18 +84,16 @@ def users_add(
         password = sys.stdin.readline().rstrip("\r\n")
     elif not oidc:
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
-    with Users(db or Settings.from_env().db) as users:
-        user = users.add(name, role, password, replace=replace)
+    with _store(db) as store:
+        user = store.users.add(name, role, password, replace=replace)
     typer.echo(f"user {user['name']} ({user['role']}) " + ("updated" if replace else "added"))
 
 
 @users_app.command("list")
 def users_list(db: DbOpt = None) -> None:
     """List users: name, role, how they sign in, last sign-in."""
-    from baton.checkpoints.users import Users
-
-    with Users(db or Settings.from_env().db) as users:
-        rows = users.list()
+    with _store(db) as store:
+        rows = store.users.list()
     if not rows:
         typer.echo("no users yet: baton users add NAME --role analyst|reviewer")
     for u in rows:

@@ -1,4 +1,4 @@
-"""Sign-in for the browser app: a name and password form checked against the ``users`` table
+"""Sign-in for the browser app: a name and password form checked against the store's users
 (scrypt hashes), or Streamlit's OpenID Connect (``st.login``) when ``[auth]`` is configured in
 ``.streamlit/secrets.toml``. Either way the role comes from the ``users`` table, re-read on
 every script run, so a changed role takes effect at once.
@@ -9,12 +9,12 @@ the browser cannot set it).
 
 from __future__ import annotations
 
-from contextlib import closing
 from typing import Any
 
 import streamlit as st
 
-from baton.checkpoints.users import ROLES, Users
+from baton.checkpoints import RunStore, UserStore
+from baton.checkpoints.users import ROLES
 from baton.ui.render import escape_markdown
 
 SESSION_KEY = "user_name"
@@ -40,7 +40,7 @@ def _no_users(db: str) -> None:
     st.caption("Each command asks for a password (or reads it from stdin with --password-stdin).")
 
 
-def _password_form(users: Users) -> None:
+def _password_form(users: UserStore) -> None:
     st.title("baton: sign in")
     with st.form("sign_in"):
         name = st.text_input("Name", key="sign_in_name")
@@ -55,7 +55,7 @@ def _password_form(users: Users) -> None:
             st.rerun()
 
 
-def _oidc(users: Users) -> dict[str, Any] | None:
+def _oidc(users: UserStore) -> dict[str, Any] | None:
     if not st.user.get("is_logged_in"):
         st.title("baton: sign in")
         st.button("Sign in with your identity provider", on_click=st.login, type="primary")
@@ -76,22 +76,23 @@ def _oidc(users: Users) -> dict[str, Any] | None:
     return user
 
 
-def signed_in_user(db: str) -> dict[str, Any] | None:
-    """The signed-in user ``{name, role, ...}``, or None after drawing the sign-in page (or
-    the "no users yet" page). The caller stops the script on None."""
-    with closing(Users(db)) as users:
-        if users.count() == 0:
-            _no_users(db)
-            return None
-        if oidc_configured():
-            return _oidc(users)
-        name = st.session_state.get(SESSION_KEY)
-        user = users.find(name) if name else None
-        if user is not None and user["role"] in ROLES:
-            return user
-        st.session_state.pop(SESSION_KEY, None)
-        _password_form(users)
+def signed_in_user(store: RunStore, db: str) -> dict[str, Any] | None:
+    """The signed-in user ``{name, role, ...}`` of ``store.users``, or None after drawing the
+    sign-in page (or the "no users yet" page, whose commands name the database as ``db``).
+    The caller stops the script on None."""
+    users = store.users
+    if users.count() == 0:
+        _no_users(db)
         return None
+    if oidc_configured():
+        return _oidc(users)
+    name = st.session_state.get(SESSION_KEY)
+    user = users.find(name) if name else None
+    if user is not None and user["role"] in ROLES:
+        return user
+    st.session_state.pop(SESSION_KEY, None)
+    _password_form(users)
+    return None
 
 
 def sign_out() -> None:

@@ -1,7 +1,7 @@
-"""Start the browser app: a worker process and a Streamlit server on one SQLite file.
+"""Start the browser app: a worker process and a Streamlit server on one database.
 
 Both are child processes of ``serve`` (``baton ui``): Streamlit runs ``baton/ui/app.py``
-with ``BATON_DB`` set to the database; the worker is ``baton worker --db DB``. When either
+with ``BATON_DB`` set to the database URL; the worker is ``baton worker --db URL``. When either
 exits, or on Ctrl-C, the other is stopped too (terminate, then kill after ``STOP_GRACE_S``).
 """
 
@@ -59,7 +59,7 @@ def streamlit_command(port: int, host: str = "127.0.0.1") -> list[str]:
 
 
 def worker_command(db: str) -> list[str]:
-    """The ``baton worker`` command line for ``db``."""
+    """The ``baton worker`` command line for the database URL ``db``."""
     return [
         sys.executable,
         "-c",
@@ -93,27 +93,23 @@ def prepare(
     """Get ``db`` ready before serving: delete it first (``fresh``), queue the tasks of
     ``load`` (a .json/.jsonl task file), create demo users. Returns ``(run ids, [(name, role,
     password)])``."""
-    from baton.checkpoints import Store
-    from baton.checkpoints.users import Users
+    from baton.checkpoints import open_store
+    from baton.checkpoints.backends import remove_database
 
     if fresh:
-        for suffix in ("", "-wal", "-shm"):
-            Path(db + suffix).unlink(missing_ok=True)
-    store = Store(db)
+        remove_database(db)
     run_ids: list[str] = []
-    try:
+    created: list[tuple[str, str, str]] = []
+    with open_store(db) as store:
         if load is not None:
+            from baton import service
             from baton.taskfile import load_tasks
 
-            run_ids = [store.submit(t) for t in load_tasks(load)]
-    finally:
-        store.close()
-    created: list[tuple[str, str, str]] = []
-    if demo_users:
-        with Users(db) as users:
+            run_ids = [service.submit(store, t) for t in load_tasks(load)]
+        if demo_users:
             for name, role in DEMO_USERS:
                 password = secrets.token_urlsafe(9)
-                users.add(name, role, password, replace=True)
+                store.users.add(name, role, password, replace=True)
                 created.append((name, role, password))
     return run_ids, created
 
@@ -152,8 +148,12 @@ def serve(
 ) -> int:
     """Run the app (and a worker unless ``worker=False``) until Ctrl-C, SIGTERM or a child exits.
     Returns the exit code: 0 on Ctrl-C, else the first child's non-zero code (1 if it was 0).
-    Raises ``ConfigError`` when the server does not become ready."""
-    db = str(Path(db).resolve())
+    Raises ``ConfigError`` when the server does not become ready (or ``db`` is not a
+    database URL baton supports)."""
+    from baton.checkpoints import open_store
+
+    with open_store(db) as store:
+        db = store.url  # absolute: the children may start elsewhere
     env = {**os.environ, "BATON_DB": db}
     procs: list[subprocess.Popen] = []
     previous = _on_sigterm_interrupt()

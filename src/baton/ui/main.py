@@ -1,4 +1,5 @@
-"""The app's frame: page setup, sign-in, the sidebar and the router.
+"""The app's frame: page setup, sign-in, the sidebar and the router (it imports the pages;
+the pages import ``baton.ui.nav``, never this module).
 
 Routes come from the URL's query parameters, so every page has a deep link:
 
@@ -15,31 +16,14 @@ from contextlib import closing
 
 import streamlit as st
 
-from baton.checkpoints import Store
+from baton.checkpoints import open_store
 from baton.settings import Settings
-from baton.ui import auth
+from baton.ui import auth, review_page, run_page, runs_page, submit_page
 from baton.ui.actions import is_reviewer
+from baton.ui.nav import flash, go
 from baton.ui.render import escape_markdown
 
 PAGES = {"submit": "Submit", "runs": "Runs", "queue": "Review queue"}
-
-
-def go(**params: str) -> None:
-    """Replace the query parameters with ``params`` and rerun (a client-side navigation)."""
-    st.query_params.clear()
-    for k, v in params.items():
-        st.query_params[k] = v
-    st.rerun()
-
-
-def flash(message: str | None = None) -> None:
-    """Show (and forget) a message left by the previous run, or leave one for the next."""
-    if message is not None:
-        st.session_state["flash"] = message
-        return
-    msg = st.session_state.pop("flash", None)
-    if msg:
-        st.success(escape_markdown(msg))
 
 
 def current_route(user: dict) -> tuple[str, str | None]:
@@ -80,15 +64,13 @@ def main() -> None:
     """Draw the page for the current route (the script body of ``app.py``)."""
     st.set_page_config(page_title="baton", layout="wide")
     db = Settings.from_env().db
-    user = auth.signed_in_user(db)
-    if user is None:
-        st.stop()
-    page, ident = current_route(user)
-    _sidebar(user, page, db)
-    flash()
-    from baton.ui import review_page, run_page, runs_page, submit_page
-
-    with closing(Store(db)) as store:
+    with closing(open_store(db)) as store:
+        user = auth.signed_in_user(store, db)
+        if user is None:
+            st.stop()
+        page, ident = current_route(user)
+        _sidebar(user, page, db)
+        flash()
         if page == "item":
             review_page.item(store, user, ident or "")
         elif page == "queue":

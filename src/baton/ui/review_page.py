@@ -7,7 +7,7 @@
   instructions), reject (a reason is required), send back to a node the table allows (with a
   note), extend the hop ceiling.
 
-A decision applies only while the item is pending (``Store.decide`` is a conditional update);
+A decision applies only while the item is pending (``RunStore.decide`` is a conditional update);
 a reviewer who comes second is told who decided and when, and nothing is resumed twice.
 Keyboard shortcuts: ``A`` approve, ``X`` reject, ``B`` send back, ``E`` extend,
 ``N`` next item.
@@ -19,12 +19,12 @@ from typing import Any
 
 import streamlit as st
 
-from baton.checkpoints import Store
-from baton.checkpoints.views import pending_items, reason_counts
+from baton.checkpoints import RunStore
 from baton.contracts import ReviewRequest, Task
 from baton.errors import BatonError, DecisionConflict, NotFoundError, Refused
 from baton.ui.actions import decide, require_reviewer
 from baton.ui.claims import claims_section
+from baton.ui.nav import flash, go
 from baton.ui.render import block, escape_markdown, escape_text, text_html
 
 SHORTCUTS = {"approve": "A", "reject": "X", "send_back": "B", "extend": "E", "next": "N"}
@@ -46,13 +46,13 @@ def _refuse_unless_reviewer(user: dict[str, Any]) -> bool:
     return True
 
 
-def queue(store: Store, user: dict[str, Any]) -> None:
+def queue(store: RunStore, user: dict[str, Any]) -> None:
     """Draw the pending review items, oldest first, with counts by reason."""
     if not _refuse_unless_reviewer(user):
         return
     st.title("Review queue")
-    counts = reason_counts(store)
-    items = pending_items(store)
+    counts = store.reason_counts()
+    items = store.pending_items()
     if counts:
         cols = st.columns(max(len(counts), 1) + 1)
         cols[0].metric("pending", sum(counts.values()))
@@ -62,8 +62,6 @@ def queue(store: Store, user: dict[str, Any]) -> None:
         st.info("Nothing to review.")
         return
     if st.button("Open the oldest", key="open_oldest", type="primary", shortcut=SHORTCUTS["next"]):
-        from baton.ui.main import go
-
         go(item=items[0]["item_id"])
     head = st.columns([1.2, 1.4, 1.1, 4.5, 2, 0.9])
     for col, name in zip(
@@ -78,8 +76,6 @@ def queue(store: Store, user: dict[str, Any]) -> None:
         c[3].markdown(block(escape_text((it.get("question") or "")[:200])), unsafe_allow_html=True)
         c[4].markdown(block(escape_text(it["created_at"])), unsafe_allow_html=True)
         if c[5].button("Open", key=f"open_item_{it['item_id']}"):
-            from baton.ui.main import go
-
             go(item=it["item_id"])
 
 
@@ -161,7 +157,7 @@ def _decided(item: dict[str, Any]) -> None:
 
 
 def _do(
-    store: Store, user: dict[str, Any], item_id: str, run_id: str, action: str, **kwargs: Any
+    store: RunStore, user: dict[str, Any], item_id: str, run_id: str, action: str, **kwargs: Any
 ) -> None:
     """Apply one decision, report the outcome, move on to the next pending item."""
     try:
@@ -176,19 +172,17 @@ def _do(
     except BatonError as exc:
         st.error(escape_markdown(f"Not applied: {exc}"))
         return
-    from baton.ui.main import flash, go
-
     flash(
         f"{action.replace('_', ' ')} recorded for item {item_id} by {decided['decided_by']}; a worker resumes run {run_id}."
     )
-    nxt = [i for i in pending_items(store) if i["item_id"] != item_id]
+    nxt = [i for i in store.pending_items() if i["item_id"] != item_id]
     if nxt:
         go(item=nxt[0]["item_id"])
     go(page="queue")
 
 
 def _actions(
-    store: Store, user: dict[str, Any], item: dict[str, Any], request: ReviewRequest
+    store: RunStore, user: dict[str, Any], item: dict[str, Any], request: ReviewRequest
 ) -> None:
     item_id, run_id = item["id"], item["run_id"]
     st.subheader("Decide")
@@ -255,7 +249,7 @@ def _actions(
             )
 
 
-def item(store: Store, user: dict[str, Any], item_id: str) -> None:
+def item(store: RunStore, user: dict[str, Any], item_id: str) -> None:
     """Draw one review item. Refused for analysts before anything of the item is read."""
     if not _refuse_unless_reviewer(user):
         return
@@ -277,8 +271,6 @@ def item(store: Store, user: dict[str, Any], item_id: str) -> None:
         )
     )
     if c2.button("Open the run", key="item_open_run"):
-        from baton.ui.main import go
-
         go(run=it["run_id"])
     if it["status"] != "pending":
         _decided(it)

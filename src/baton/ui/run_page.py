@@ -9,26 +9,28 @@ from typing import Any
 
 import streamlit as st
 
-from baton.checkpoints import Store
-from baton.checkpoints.store import TERMINAL
+from baton.checkpoints import TERMINAL, RunStore, open_store
 from baton.checkpoints.views import checkpoint_history, latest_values
 from baton.contracts import Claim, Report, Source, Task, Verdict
 from baton.errors import NotFoundError
+from baton.summary import RunSummary
 from baton.ui.actions import is_reviewer
 from baton.ui.claims import as_models, claims_section
+from baton.ui.nav import go
 from baton.ui.render import block, escape_markdown, escape_text, text_html
 from baton.ui.runs_page import REFRESH_S, progress_line
 
 
 def _status(row: dict[str, Any]) -> None:
+    summary = RunSummary.from_row(row)
     c1, c2, c3, c4 = st.columns([1.4, 2, 1.3, 2.3])
     c1.metric("status", row["status"])
-    frac, caption = progress_line(row)
+    frac, caption = progress_line(summary)
     c2.progress(frac, text=caption)
-    c3.metric("node", row.get("current_node") or "–")
+    c3.metric("node", summary.current_node or "–")
     c4.markdown(
         block(
-            f"claims {row['claims']}: {row['supported']} supported, {row['unsupported']} unsupported, {row['contradicted']} contradicted"
+            summary.counts_text()
             + (f"<br>reason: {escape_text(row['reason'])}" if row.get("reason") else "")
             + (f"<br>error: {escape_text(row['error'])}" if row.get("error") else "")
         ),
@@ -37,15 +39,15 @@ def _status(row: dict[str, Any]) -> None:
 
 
 @st.fragment(run_every=REFRESH_S)
-def _live_status(db: str, run_id: str, seen_status: str) -> None:
-    with closing(Store(db)) as store:
+def _live_status(url: str, run_id: str, seen_status: str) -> None:
+    with closing(open_store(url)) as store:
         row = store.run(run_id)
     _status(row)
     if row["status"] != seen_status:
         st.rerun()  # the whole page: new events, claims, report
 
 
-def _timeline(store: Store, run_id: str) -> None:
+def _timeline(store: RunStore, run_id: str) -> None:
     events = store.events(run_id)
     kinds = sorted({e["kind"] for e in events})
     chosen = st.multiselect(
@@ -79,12 +81,12 @@ def _timeline(store: Store, run_id: str) -> None:
                 st.markdown(text_html(h.get("instructions") or ""), unsafe_allow_html=True)
 
 
-def _claims(store: Store, row: dict[str, Any], task: Task) -> tuple[list[Claim], list[Verdict]]:
+def _claims(store: RunStore, row: dict[str, Any], task: Task) -> tuple[list[Claim], list[Verdict]]:
     report = row.get("report")
     if report:
         rep = Report.model_validate(report)
         return rep.claims, rep.verdicts
-    values = latest_values(store.path, row["id"])
+    values = latest_values(store, row["id"])
     return as_models(Claim, values.get("claims")), as_models(Verdict, values.get("verdicts"))
 
 
@@ -118,7 +120,7 @@ def _report(row: dict[str, Any]) -> None:
             st.markdown(text_html("• " + cav), unsafe_allow_html=True)
 
 
-def _items(store: Store, run_id: str, user: dict[str, Any]) -> None:
+def _items(store: RunStore, run_id: str, user: dict[str, Any]) -> None:
     items = store.items(run_id)
     if not items:
         st.caption("This run has not paused for review.")
@@ -137,12 +139,10 @@ def _items(store: Store, run_id: str, user: dict[str, Any]) -> None:
             and is_reviewer(user)
             and c2.button("Review", key=f"review_{it['id']}")
         ):
-            from baton.ui.main import go
-
             go(item=it["id"])
 
 
-def detail(store: Store, user: dict[str, Any], run_id: str) -> None:
+def detail(store: RunStore, user: dict[str, Any], run_id: str) -> None:
     """Draw one run."""
     try:
         row = store.run(run_id)
@@ -163,7 +163,7 @@ def detail(store: Store, user: dict[str, Any], run_id: str) -> None:
     if row["status"] in TERMINAL:
         _status(row)
     else:
-        _live_status(store.path, run_id, row["status"])
+        _live_status(store.url, run_id, row["status"])
     t_time, t_claims, t_report, t_review, t_ckpt, t_task = st.tabs(
         ["Timeline", "Claims", "Report", "Review", "Checkpoints", "Task"]
     )
@@ -177,7 +177,7 @@ def detail(store: Store, user: dict[str, Any], run_id: str) -> None:
     with t_review:
         _items(store, run_id, user)
     with t_ckpt:
-        history = checkpoint_history(store.path, run_id)
+        history = checkpoint_history(store, run_id)
         st.caption(
             escape_markdown(f"{len(history)} checkpoint(s) of thread {run_id}, newest first")
         )

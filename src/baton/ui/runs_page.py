@@ -9,12 +9,13 @@ from typing import Any
 
 import streamlit as st
 
-from baton.checkpoints import Store
-from baton.checkpoints.views import run_rows, status_counts
+from baton.checkpoints import STATUSES, RunStore, open_store
+from baton.contracts import RunStatus
+from baton.summary import RunSummary
+from baton.ui.nav import go
 from baton.ui.render import block, escape_text
 
-STATUSES = ("queued", "running", "waiting_review", "finished", "rejected", "failed")
-STATUS_COLOURS = {
+STATUS_COLOURS: dict[RunStatus, str] = {
     "queued": "#555",
     "running": "#1f6feb",
     "waiting_review": "#8a6d00",
@@ -24,7 +25,7 @@ STATUS_COLOURS = {
 }
 
 
-def status_html(status: str, reason: str | None = None) -> str:
+def status_html(status: RunStatus, reason: str | None = None) -> str:
     """The status as a coloured word, with the reason below it in small print."""
     colour = STATUS_COLOURS.get(status, "#555")
     out = f'<span style="color:{colour};font-weight:600;">{escape_text(status)}</span>'
@@ -34,11 +35,10 @@ def status_html(status: str, reason: str | None = None) -> str:
 REFRESH_S = 2.0
 
 
-def progress_line(row: dict[str, Any]) -> tuple[float, str]:
+def progress_line(summary: RunSummary) -> tuple[float, str]:
     """``(fraction for a progress bar, caption)`` of a run: hops over the ceiling."""
-    max_hops = max(int(row.get("max_hops") or 0), 1)
-    hops = int(row.get("hops") or 0)
-    return min(hops / max_hops, 1.0), f"hop {hops} of {max_hops}"
+    max_hops = max(summary.max_hops, 1)
+    return min(summary.hops / max_hops, 1.0), f"hop {summary.hops} of {max_hops}"
 
 
 def run_row(row: dict[str, Any], key_prefix: str = "run") -> None:
@@ -49,20 +49,18 @@ def run_row(row: dict[str, Any], key_prefix: str = "run") -> None:
     c_id.markdown(f"`{row['id']}`")
     c_status.markdown(block(status_html(row["status"], row.get("reason"))), unsafe_allow_html=True)
     c_q.markdown(block(escape_text((row.get("question") or "")[:200])), unsafe_allow_html=True)
-    frac, caption = progress_line(row)
+    frac, caption = progress_line(RunSummary.from_row(row))
     c_prog.progress(frac, text=caption)
     c_node.markdown(block(escape_text(row.get("current_node") or "–")), unsafe_allow_html=True)
     if c_open.button("Open", key=f"{key_prefix}_open_{row['id']}"):
-        from baton.ui.main import go
-
         go(run=row["id"])
 
 
 @st.fragment(run_every=REFRESH_S)
-def _live_list(db: str, statuses: list[str]) -> None:
-    with closing(Store(db)) as store:
-        counts = status_counts(store)
-        rows = run_rows(store, statuses)
+def _live_list(url: str, statuses: list[str]) -> None:
+    with closing(open_store(url)) as store:
+        counts = store.status_counts()
+        rows = store.run_rows(statuses)
     cols = st.columns(len(STATUSES))
     for col, status in zip(cols, STATUSES, strict=True):
         col.metric(status.replace("_", " "), counts.get(status, 0))
@@ -80,10 +78,10 @@ def _live_list(db: str, statuses: list[str]) -> None:
         run_row(row)
 
 
-def runs(store: Store, user: dict[str, Any]) -> None:
+def runs(store: RunStore, user: dict[str, Any]) -> None:
     """Draw the live runs list."""
     st.title("Runs")
     statuses = st.multiselect(
         "Status", STATUSES, default=[], key="runs_status_filter", placeholder="all statuses"
     )
-    _live_list(store.path, list(statuses))
+    _live_list(store.url, list(statuses))

@@ -8,10 +8,11 @@ from typing import Any
 
 import streamlit as st
 
-from baton.checkpoints import Store
+from baton.checkpoints import RunStore
 from baton.errors import BatonError, TaskInputError
 from baton.policy import Policy
 from baton.ui.actions import submit_task
+from baton.ui.nav import go
 from baton.ui.render import escape_markdown
 from baton.ui.sources import ACCEPTED, pasted_sources, read_upload
 
@@ -91,7 +92,7 @@ def build_payload(
     }
 
 
-def submit(store: Store, user: dict[str, Any]) -> None:
+def submit(store: RunStore, user: dict[str, Any]) -> None:
     """Draw the submit page."""
     st.title("Submit a task")
     with st.form("submit_task", clear_on_submit=False):
@@ -151,6 +152,4 @@ def submit(store: Store, user: dict[str, Any]) -> None:
         st.success(escape_markdown(f"Queued run {last}; a worker picks it up."))
         if st.button("Open the run", key="open_submitted"):
             st.session_state.pop("last_submitted", None)
-            from baton.ui.main import go
-
             go(run=last)

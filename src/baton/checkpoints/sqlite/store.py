@@ -1,41 +1,39 @@
-"""``Store``: baton's own tables (runs, review items, decisions, events) in the same SQLite file
-as LangGraph's checkpoints. All of baton's SQL lives in this package.
+"""``SqliteStore``: baton's own tables (runs, review items, decisions, events, effects, users)
+in the same SQLite file as LangGraph's checkpoints, as a ``RunStore``.
 
 Concurrency: every write that must have a single winner (claiming a run, deciding an item,
 releasing a lease) is a conditional update inside ``BEGIN IMMEDIATE``, so two workers or two
-reviewers can never both win. Times are ISO 8601 UTC strings for humans and unix seconds
-(floats) for leases.
+reviewers can never both win. A transaction holds the lock of the checkpointer this store
+opened (``open_saver``), so a checkpoint write in progress on the saver's connection is waited
+for in-process, not by SQLite's busy handler (sleeps of >= 1 ms). Times are ISO 8601 UTC
+strings for humans and unix seconds (floats) for leases.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 import time
-import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import orjson
 
-from baton.checkpoints.migrations import migrations
-from baton.checkpoints.saver import open_database
-from baton.contracts import Decision, Report, ReviewRequest, Task
+from baton.checkpoints.protocol import TERMINAL, new_id, now_iso
+from baton.checkpoints.sqlite.connection import connect, migrate
+from baton.checkpoints.sqlite.ledger import SqliteLedger
+from baton.checkpoints.sqlite.migrations import migrations
+from baton.checkpoints.sqlite.retention import SqliteRetention
+from baton.checkpoints.sqlite.saver import CompactSqliteSaver, open_saver
+from baton.checkpoints.sqlite.users import SqliteUsers
+from baton.checkpoints.sqlite.views import SqliteViews
+from baton.contracts import Decision, Report, ReviewRequest, RunStatus, Task
 from baton.errors import DecisionConflict, InvalidDecision, NotFoundError
 from baton.policy import Policy
-
-TERMINAL = ("finished", "rejected", "failed")
-
-
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def new_id() -> str:
-    return uuid.uuid4().hex[:12]
 
 
 def _loads(value: str | None) -> Any:
@@ -70,34 +68,74 @@ def _event_row(
     return (run_id, step, node, kind, hop, summary, payload_json, duration_ms, tokens, created_at)
 
 
-class Store:
-    """The runs / review_items / decisions / events tables of one SQLite file.
+class SqliteStore(SqliteViews, SqliteRetention):
+    """baton's tables in one SQLite file (a ``RunStore``).
 
-    ``Store(path)`` creates the file and applies pending migrations. Use one ``Store`` per
-    process (or thread); it holds one connection.
+    ``SqliteStore(path)`` creates the file and applies pending migrations. Use one per
+    process (or thread); it holds one connection (``conn``; ``db`` is the same connection as
+    a sqlite-utils ``Database``).
     """
 
     def __init__(self, path: str | Path):
         self.path = str(path)
-        self.conn, self.db = open_database(self.path, migrations)
+        self.url = "sqlite:///" + str(Path(self.path).resolve())
+        self.conn = connect(self.path)
+        self.db = migrate(self.conn, migrations)
+        self.ledger = SqliteLedger(self)
+        self._saver_lock: threading.Lock | None = None
+
+    @cached_property
+    def users(self) -> SqliteUsers:
+        """The ``users`` table (migrated on first use)."""
+        return SqliteUsers(self.conn)
 
     def close(self) -> None:
         self.conn.close()
 
+    def __enter__(self) -> SqliteStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def open_saver(self) -> CompactSqliteSaver:
+        """LangGraph's checkpointer on this file, on its own connection; this store's
+        transactions hold its lock from now on (see the module docstring)."""
+        saver = open_saver(self.path)
+        self._saver_lock = saver.lock
+        return saver
+
+    @contextmanager
+    def saver(self) -> Iterator[CompactSqliteSaver]:
+        """A checkpointer on this file for a few reads, closed on exit."""
+        saver = open_saver(self.path)
+        try:
+            yield saver
+        finally:
+            saver.conn.close()
+
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """``BEGIN IMMEDIATE`` ... ``COMMIT`` (rolled back on error). Inside an open
-        transaction it joins it (the outermost one commits or rolls back)."""
+        """``BEGIN IMMEDIATE`` ... ``COMMIT`` (rolled back on error), holding the lock of the
+        checkpointer opened by ``open_saver``. Inside an open transaction it joins it (the
+        outermost one commits or rolls back)."""
         if self.conn.in_transaction:
             yield self.conn
             return
-        self.conn.execute("BEGIN IMMEDIATE")
+        lock = self._saver_lock
+        if lock is not None:
+            lock.acquire()
         try:
-            yield self.conn
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
-        self.conn.execute("COMMIT")
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.conn
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+            self.conn.execute("COMMIT")
+        finally:
+            if lock is not None:
+                lock.release()
 
     # -- runs -----------------------------------------------------------------------------
 
@@ -137,7 +175,9 @@ class Store:
     def _parsed(row: dict[str, Any]) -> dict[str, Any]:
         return {**row, "task": _loads(row["task"]), "report": _loads(row["report"])}
 
-    def runs(self, status: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+    def runs(
+        self, status: RunStatus | None = None, limit: int | None = None
+    ) -> list[dict[str, Any]]:
         """Runs, oldest first, optionally only those with ``status``."""
         sql = (
             "SELECT * FROM runs"
@@ -197,7 +237,7 @@ class Store:
         self,
         run_id: str,
         worker_id: str,
-        status: str,
+        status: RunStatus,
         *,
         reason: str | None = None,
         report: Report | None = None,
