@@ -155,12 +155,12 @@ def _slow_research(seconds: float, during=None):
     return slow
 
 
-def test_the_heartbeat_keeps_the_lease_of_a_run_longer_than_it(store, db_path, example_tasks):
-    from baton.checkpoints import Store
+def test_the_heartbeat_keeps_the_lease_of_a_run_longer_than_it(store, example_tasks):
+    from baton.checkpoints import open_store
 
     task = next(t for t in example_tasks if t.id == "fcgpt-r57-answer")
     run_id = store.submit(task)
-    thief = Store(db_path)
+    thief = open_store(store.url)
     tries: list[object] = []
 
     def try_to_steal():
@@ -173,12 +173,12 @@ def test_the_heartbeat_keeps_the_lease_of_a_run_longer_than_it(store, db_path, e
     assert store.run(run_id)["status"] == "finished"
 
 
-def test_a_worker_that_lost_its_lease_stops_without_writing(store, db_path, example_tasks):
-    from baton.checkpoints import Store
+def test_a_worker_that_lost_its_lease_stops_without_writing(store, example_tasks):
+    from baton.checkpoints import open_store
 
     task = next(t for t in example_tasks if t.id == "fcgpt-r57-answer")
     run_id = store.submit(task)
-    other = Store(db_path)
+    other = open_store(store.url)
 
     def take_over():  # as if the lease had expired and another worker had claimed the run
         other.conn.execute("UPDATE runs SET lease_owner = 'other' WHERE id = ?", (run_id,))

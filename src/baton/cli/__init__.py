@@ -12,6 +12,7 @@ import sys
 
 import typer
 
+from baton.cli._app import app
 from baton.errors import (
     BatonError,
     DecisionConflict,
@@ -21,13 +22,7 @@ from baton.errors import (
     TaskInputError,
 )
 
-app = typer.Typer(
-    name="baton",
-    help="baton: a supervisor application with human checkpoints.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
+__all__ = ["EXIT_CODES", "app", "entry", "exit_code", "main"]
 
 EXIT_OK, EXIT_ERROR, EXIT_INPUT, EXIT_CONFLICT = 0, 1, 2, 3
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from baton.cli import app
+from baton.cli._app import app
 from baton.settings import Settings
 from baton.summary import RunSummary
 

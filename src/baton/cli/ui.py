@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from baton.cli import app
+from baton.cli._app import app
 from baton.cli.runs import DbOpt, _store
 
 users_app = typer.Typer(
