@@ -15,6 +15,7 @@ from baton.summary import RunSummary
 
 if TYPE_CHECKING:
     from baton.checkpoints import RunStore
+    from baton.contracts import RunStatus
 
 DbOpt = Annotated[
     str | None,
@@ -28,7 +29,7 @@ HopsOpt = Annotated[
     int | None, typer.Option("--max-hops", min=1, help="Hop ceiling for these tasks (default 8).")
 ]
 
-WORKING = ("queued", "running")
+WORKING: tuple[RunStatus, ...] = ("queued", "running")
 """Statuses of a run a worker has still to move."""
 
 RUN_FIELDS = (
