@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import threading
 import time
 
 import pytest
 
-from baton.checkpoints import Store
+from baton.checkpoints import Store, open_store
 from baton.contracts import Decision, ReviewRequest, Source, Task
 from baton.errors import DecisionConflict, InvalidDecision, NotFoundError
 from baton.policy import Policy
@@ -31,11 +32,8 @@ def _request(**kw) -> ReviewRequest:
 
 def test_submit_writes_one_queued_run_and_one_event(store):
     run_id = store.submit(_task(), Policy(max_hops=3))
-    rows = list(
-        store.db.query(
-            "SELECT id, task_id, kind, question, status, hops, max_hops, attempts FROM runs"
-        )
-    )
+    columns = ("id", "task_id", "kind", "question", "status", "hops", "max_hops", "attempts")
+    rows = [{k: r[k] for k in columns} for r in store.run_rows()]
     assert rows == [
         {
             "id": run_id,
@@ -52,7 +50,7 @@ def test_submit_writes_one_queued_run_and_one_event(store):
     assert [(e["kind"], e["summary"]) for e in store.events(run_id)] == [("status", "queued")]
 
 
-def test_the_database_is_in_wal_mode_and_migrations_apply_once(db_path):
+def test_the_sqlite_file_is_in_wal_mode_and_migrations_apply_once(db_path):
     Store(db_path).close()
     s = Store(db_path)
     assert s.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
@@ -72,14 +70,13 @@ def test_claim_takes_the_oldest_queued_run_and_sets_the_lease(store):
     assert before + 29 < run["lease_expires_at"] < time.time() + 31
 
 
-def test_concurrent_claims_never_take_one_run_twice(db_path):
-    s = Store(db_path)
-    ids = {s.submit(_task(i)) for i in range(12)}
+def test_concurrent_claims_never_take_one_run_twice(store):
+    ids = {store.submit(_task(i)) for i in range(12)}
     claimed: list[str] = []
     lock = threading.Lock()
 
     def claimer(name):
-        own = Store(db_path)
+        own = open_store(store.url)
         while (run := own.claim(name, 60)) is not None:
             with lock:
                 claimed.append(run["id"])
@@ -112,7 +109,8 @@ def test_an_expired_lease_can_be_claimed_again_and_the_old_owner_loses_it(store)
         "boom",
         None,
     )
-    assert row["finished_at"] is not None
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", row["finished_at"])
+    assert row["finished_at"] >= row["created_at"]
 
 
 def test_events_are_unique_per_run_step_node_and_kind(store):
@@ -156,21 +154,23 @@ def test_a_decision_wins_once_and_requeues_the_run(store):
         store.decide(item_id, Decision(action="approve", reviewer="bob"))
     assert err.value.decided_by == "ann" and err.value.decided_at == item["decided_at"]
     assert f"already decided (extend) by ann at {item['decided_at']}" in str(err.value)
-    rows = list(store.db.query("SELECT item_id, run_id, action, reviewer FROM decisions"))
+    rows = [
+        {k: d[k] for k in ("item_id", "run_id", "action", "reviewer")}
+        for d in store.decisions(run_id)
+    ]
     assert rows == [{"item_id": item_id, "run_id": run_id, "action": "extend", "reviewer": "ann"}]
     assert store.queue() == []
     got = store.decided_unapplied(run_id)
     assert got[0] == item_id and got[1] == "intr-1" and got[2].extra_hops == 2
 
 
-def test_two_reviewers_racing_on_one_item_give_exactly_one_winner(db_path):
-    s = Store(db_path)
-    run_id, item_id = _paused_run(s)
+def test_two_reviewers_racing_on_one_item_give_exactly_one_winner(store):
+    run_id, item_id = _paused_run(store)
     results: list[str] = []
     barrier = threading.Barrier(6)
 
     def reviewer(name):
-        own = Store(db_path)
+        own = open_store(store.url)
         barrier.wait()
         try:
             own.decide(item_id, Decision(action="approve", reviewer=name))
@@ -186,7 +186,8 @@ def test_two_reviewers_racing_on_one_item_give_exactly_one_winner(db_path):
     for t in threads:
         t.join()
     assert sorted(results).count("conflict") == 5
-    assert len(list(s.db.query("SELECT * FROM decisions"))) == 1
+    (won,) = [r.removeprefix("won:") for r in results if r.startswith("won:")]
+    assert [d["reviewer"] for d in store.decisions(run_id)] == [won]
 
 
 def test_send_back_to_a_node_the_request_does_not_allow_is_refused(store):
@@ -197,10 +198,12 @@ def test_send_back_to_a_node_the_request_does_not_allow_is_refused(store):
 
 
 def test_unknown_ids_raise_not_found(store):
-    with pytest.raises(NotFoundError):
+    with pytest.raises(NotFoundError) as err:
         store.run("nope")
-    with pytest.raises(NotFoundError):
+    assert str(err.value) == "no run 'nope'"
+    with pytest.raises(NotFoundError) as err:
         store.item("nope")
+    assert str(err.value) == "no review item 'nope'"
 
 
 def test_decisions_table_refuses_a_second_row_for_one_item(store):

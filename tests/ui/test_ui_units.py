@@ -34,7 +34,8 @@ def test_users_add_authenticate_and_refusals(db_path):
         assert users.count() == 0
         assert users.add("ann", "reviewer", "long-enough")["role"] == "reviewer"
         assert users.authenticate("ann", "long-enough")["name"] == "ann"
-        assert users.get("ann")["last_login_at"] is not None
+        ann = users.get("ann")
+        assert ann["last_login_at"] >= ann["created_at"] and ann["last_login_at"].endswith("Z")
         assert users.authenticate("ann", "wrong-password") is None
         assert users.authenticate("nobody", "long-enough") is None
         with pytest.raises(ConfigError, match="exists already"):
