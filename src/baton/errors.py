@@ -51,11 +51,13 @@ class ConfigError(BatonError):
 class TaskInputError(BatonError):
     """A task refused before anything was written.
 
-    ``field`` is a dotted path (``sources.2.text``), ``line`` the 1-based line of a ``.jsonl``
-    file (None for a single ``.json`` task or an in-memory payload).
+    ``message`` says what is wrong, ``field`` is a dotted path (``sources.2.text``), ``line``
+    the 1-based line of a ``.jsonl`` file (None for a single ``.json`` task or an in-memory
+    payload); ``str()`` puts them together (``line 2, field sources.1.text: ...``).
     """
 
     def __init__(self, message: str, *, field: str | None = None, line: int | None = None):
+        self.message = message
         self.field = field
         self.line = line
         where = []

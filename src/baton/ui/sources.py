@@ -13,6 +13,8 @@ from html import unescape
 from html.parser import HTMLParser
 from pathlib import PurePath
 
+from pydantic import ValidationError
+
 from baton.contracts import BINARY_FRACTION, MAX_SOURCE_CHARS, Source, garbage_fraction
 from baton.errors import TaskInputError
 
@@ -132,8 +134,9 @@ def read_upload(name: str, data: bytes, source_id: str) -> Source:
         raise TaskInputError(f"{name} has no text", field="sources")
     try:
         return Source(id=source_id, title=title, text=text, uri=name)
-    except ValueError as exc:
-        raise TaskInputError(f"{name}: {_first_error(exc)}", field="sources") from None
+    except ValidationError as exc:
+        message = TaskInputError.from_validation(exc).message
+        raise TaskInputError(f"{name}: {message}", field="sources") from None
 
 
 def pasted_sources(text: str, first_id: int = 1) -> list[Source]:
@@ -148,17 +151,7 @@ def pasted_sources(text: str, first_id: int = 1) -> list[Source]:
             title, block = first[2:].strip(), rest.strip()
         try:
             out.append(Source(id=f"s{i}", title=title, text=block))
-        except ValueError as exc:
-            raise TaskInputError(
-                f"pasted source {i}: {_first_error(exc)}", field="sources"
-            ) from None
+        except ValidationError as exc:
+            message = TaskInputError.from_validation(exc).message
+            raise TaskInputError(f"pasted source {i}: {message}", field="sources") from None
     return out
-
-
-def _first_error(exc: Exception) -> str:
-    errors = getattr(exc, "errors", None)
-    if callable(errors):
-        errs = errors()
-        if errs:
-            return str(errs[0].get("msg", exc)).removeprefix("Value error, ")
-    return str(exc)
