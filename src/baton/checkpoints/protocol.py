@@ -51,6 +51,12 @@ RUN_COLUMNS = (
 """Columns of ``RunStore.run_rows`` (the task and report JSON are left out: they can be large)."""
 
 
+def with_policy(task: Task, policy: Policy | None = None) -> Task:
+    """``task`` carrying the policy its run uses: the task's own, else ``policy``, else the
+    defaults (what ``RunStore.submit`` stores; every backend calls this, none repeats it)."""
+    return task.model_copy(update={"policy": task.policy or policy or Policy()})
+
+
 def now_iso() -> str:
     """The current UTC time as ISO 8601 with milliseconds and a ``Z`` (``2026-01-31T12:00:00.000Z``)."""
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")

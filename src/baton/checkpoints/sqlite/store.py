@@ -23,7 +23,7 @@ from typing import Any
 
 import orjson
 
-from baton.checkpoints.protocol import TERMINAL, new_id, now_iso
+from baton.checkpoints.protocol import TERMINAL, new_id, now_iso, with_policy
 from baton.checkpoints.sqlite.connection import connect, migrate
 from baton.checkpoints.sqlite.ledger import SqliteLedger
 from baton.checkpoints.sqlite.migrations import migrations
@@ -142,8 +142,8 @@ class SqliteStore(SqliteViews, SqliteRetention):
     def submit(self, task: Task, policy: Policy | None = None) -> str:
         """Write a ``queued`` run for ``task`` and return its id. ``policy`` (else the task's
         own, else defaults) is stored inside the task JSON."""
-        pol = task.policy or policy or Policy()
-        task = task.model_copy(update={"policy": pol})
+        task = with_policy(task, policy)
+        assert task.policy is not None
         run_id = new_id()
         ts = now_iso()
         self.db["runs"].insert(
@@ -156,7 +156,7 @@ class SqliteStore(SqliteViews, SqliteRetention):
                 "status": "queued",
                 "reason": None,
                 "hops": 0,
-                "max_hops": pol.max_hops,
+                "max_hops": task.policy.max_hops,
                 "created_at": ts,
                 "updated_at": ts,
             }
