@@ -10,7 +10,7 @@ from faultkit import answer_task, faulty_engine, run_graph
 
 from baton.contracts import ReviewRequest
 from baton.faults import cause_of
-from baton.graph.state import failures_of, handoff_of
+from baton.state import failures_of, handoff_of
 from baton.testing import FAULT_KINDS
 
 ROLES = ("supervise", "research", "analyze", "write")

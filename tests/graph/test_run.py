@@ -21,8 +21,8 @@ from baton.contracts import (
 )
 from baton.errors import ConfigError, InvalidDecision
 from baton.graph import build_graph, default_table, initial_state
-from baton.graph.state import claims_of, failures_of, report_of, verdicts_of
 from baton.policy import Policy
+from baton.state import claims_of, failures_of, report_of, verdicts_of
 
 _threads = itertools.count()
 
@@ -344,7 +344,7 @@ def test_the_account_is_merged_field_by_field_across_turns_and_forks(graph, answ
 
 
 def test_merge_account_replaces_the_fields_written_and_keeps_the_others():
-    from baton.graph.state import merge_account
+    from baton.state import merge_account
 
     before = {"hops": 2, "tokens": 10, "retries": {"analyze": 1}}
     assert merge_account(before, {"hops": 3}) == {

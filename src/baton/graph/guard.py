@@ -54,21 +54,19 @@ from langgraph.types import Command
 from baton.contracts import Failure
 from baton.errors import InvalidDecision, ScriptError, StepFailed, TransitionError
 from baton.faults import classify, fault
-from baton.graph.state import (
-    APPENDED_KEYS,
+from baton.graph.table import failure_target
+from baton.names import END_NODE, REVIEW_NODE
+from baton.policy import Policy
+from baton.state import (
     NodeContext,
+    NodeFn,
     RunState,
     account_of,
+    apply_update,
     merge_account,
     policy_of,
 )
-from baton.graph.table import END_NODE, REVIEW_NODE, failure_target
-from baton.policy import Policy
 from baton.usage import Meter, metered
-
-NodeFn = Callable[[RunState, NodeContext], "Command | dict[str, Any]"]
-"""A node: ``fn(state, ctx) -> Command | dict``. A dict is a state update whose goto is the
-node's only transition (an error when the table gives it several)."""
 
 
 class Turn(NamedTuple):
@@ -92,16 +90,10 @@ class Turn(NamedTuple):
     ended_at: datetime
 
     def values_after(self) -> dict[str, Any]:
-        """The state after the turn: ``update`` applied to ``state`` with ``RunState``'s
-        reducers (``account`` merged field by field; ``trace``, ``failures`` and ``bounds``
-        appended; every other key replaced)."""
-        after = {**self.state, **self.update}
-        for key in APPENDED_KEYS:
-            if key in self.update and self.state.get(key):
-                after[key] = [*self.state[key], *(self.update[key] or [])]
-        if "account" in self.update:
-            after["account"] = merge_account(self.state.get("account"), self.update["account"])
-        return after
+        """The state after the turn: ``update`` applied to ``state`` with ``RunState``'s own
+        reducers (``baton.state.apply_update``: ``account`` merged field by field; ``trace``,
+        ``failures`` and ``bounds`` appended; every other key replaced)."""
+        return apply_update(self.state, self.update)
 
 
 _TASK_ID = "__pregel_task_id"  # langgraph._internal._constants.CONFIG_KEY_TASK_ID

@@ -12,7 +12,8 @@ from pydantic import ValidationError
 
 from baton.contracts import Claim, Decision, ReviewRequest, Route
 from baton.errors import InvalidDecision, StepFailed
-from baton.graph.state import (
+from baton.names import END_NODE, REVIEW_NODE, START_NODE
+from baton.state import (
     NodeContext,
     RunState,
     account_of,
@@ -23,7 +24,6 @@ from baton.graph.state import (
     review_of,
     verdicts_of,
 )
-from baton.graph.table import END_NODE, REVIEW_NODE, START_NODE
 
 
 def review_request(state: RunState, ctx: NodeContext) -> ReviewRequest:

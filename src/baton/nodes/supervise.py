@@ -42,7 +42,10 @@ from baton.contracts import Failure, Handoff, ReviewRequest, Route
 from baton.engines.base import SupervisorView
 from baton.errors import InvalidDecision, ScriptError
 from baton.faults import MAX_BACKOFF_S, TRANSIENT, backoff_s, cause_of, classify, fault, signature
-from baton.graph.state import (
+from baton.names import END_NODE, REVIEW_NODE
+from baton.routing import can_retry, gate, plan
+from baton.specialists import DEFAULT_EXPECTED_OUTPUT, DEFAULT_INSTRUCTIONS
+from baton.state import (
     NodeContext,
     RunState,
     account_of,
@@ -56,22 +59,9 @@ from baton.graph.state import (
     task_of,
     verdicts_of,
 )
-from baton.graph.table import END_NODE, REVIEW_NODE, SPECIALISTS
 
 NAME = "supervise"
 
-EXPECTED_OUTPUT = {
-    "research": "Ranked passages: source spans (source id, character offsets, text) relevant to the question.",
-    "analyze": "Claims: short factual statements, each with citations that quote source spans exactly.",
-    "verify": "One verdict per new claim: supported, unsupported or contradicted, with evidence spans.",
-    "write": "The answer: only supported claims, each followed by its [source id] citations.",
-}
-INSTRUCTIONS = {
-    "research": "Find the source passages that bear on the question.",
-    "analyze": "Make checkable claims that answer the question, citing the passages that support them.",
-    "verify": "Check every new claim against all sources.",
-    "write": "Compose the answer from the supported claims; cite every claim.",
-}
 ON_FAILURE = "Return a Failure naming what is missing; never return an empty result. The supervisor retries from the shared pool or escalates to review."
 
 
@@ -80,54 +70,6 @@ def _counts(verdicts) -> dict[str, int]:
     for v in verdicts:
         out[v.label] = out.get(v.label, 0) + 1
     return out
-
-
-def _can_retry(state: RunState, node: str) -> bool:
-    policy = policy_of(state)
-    retries = account_of(state).get("retries") or {}
-    return (
-        retries.get(node, 0) < policy.max_retries_per_agent
-        and sum(retries.values()) < policy.retry_budget
-    )
-
-
-def custom_specialists(table) -> list[str]:
-    """Nodes ``supervise`` may hand to that are not built in (sorted): the extension point
-    for specialists added to the table."""
-    return sorted(
-        t for t in table[NAME] if t not in SPECIALISTS and t not in (REVIEW_NODE, END_NODE)
-    )
-
-
-def plan(state: RunState, custom: tuple[str, ...] | list[str] = ()) -> tuple[str, str]:
-    """The deterministic next step and why: ``(node, reason)``. ``review`` means the
-    refinement loop is out of retries. ``custom``: custom specialists, each planned once
-    (until ``account_of(state)["done"][name]`` is set) after verification and before ``write``."""
-    account = account_of(state)
-    done = account.get("done") or {}
-    claims = claims_of(state)
-    verdicts = {v.claim_id: v for v in verdicts_of(state)}
-    if not state.get("passages"):  # research never ends without passages (that is a Failure)
-        return "research", "no passages yet"
-    if not claims:
-        return "analyze", "no claims yet"
-    if any(c.id not in verdicts for c in claims):
-        return "verify", "claims without a verdict"
-    refused = [c for c in claims if c.author == "analyze" and verdicts[c.id].label != "supported"]
-    if refused:
-        if (
-            _can_retry(state, "analyze")
-            and account.get("iterations", 0) < policy_of(state).max_iterations
-        ):
-            return "analyze", f"{len(refused)} claim(s) refused by the verifier: revise"
-        if not any(verdicts[c.id].label == "supported" for c in claims):
-            return REVIEW_NODE, "retries_exhausted"
-    for name in custom:
-        if not done.get(name):
-            return name, "custom specialist in the table"
-    if not state.get("answer"):
-        return "write", "no answer yet"
-    return END_NODE, "answer written from verified claims"
 
 
 def _context(state: RunState, target: str) -> list[str]:
@@ -151,17 +93,31 @@ def _context(state: RunState, target: str) -> list[str]:
     return notes[:20]
 
 
-def _handoff(state: RunState, target: str, instructions: str, reason: str) -> Command:
+def _spec(ctx: NodeContext, name: str):
+    """The graph's ``Specialist`` named ``name`` (None for a node outside the plan)."""
+    return next((s for s in ctx.specialists if s.name == name), None)
+
+
+def _instructions(ctx: NodeContext, name: str) -> str:
+    spec = _spec(ctx, name)
+    return spec.instructions if spec is not None else DEFAULT_INSTRUCTIONS.format(name=name)
+
+
+def _handoff(
+    state: RunState, ctx: NodeContext, target: str, instructions: str, reason: str
+) -> Command:
     task = task_of(state)
     hop = int(account_of(state).get("hops", 0)) + 1
     handoff = Handoff(
         sender=NAME,
         recipient=target,
         hop=hop,
-        instructions=instructions or INSTRUCTIONS.get(target, f"Do the {target} step."),
+        instructions=instructions or _instructions(ctx, target),
         context=_context(state, target),
         constraints=task.constraints,
-        expected_output=EXPECTED_OUTPUT.get(target, "A result in the node's declared contract."),
+        expected_output=spec.expected_output
+        if (spec := _spec(ctx, target))
+        else DEFAULT_EXPECTED_OUTPUT,
         on_failure=ON_FAILURE,
     )
     return Command(
@@ -227,7 +183,7 @@ def _go(state: RunState, ctx: NodeContext, target: str, instructions: str, reaso
     max_hops = int(account.get("max_hops", policy_of(state).max_hops))
     if int(account.get("hops", 0)) >= max_hops:
         return _escalate(state, ctx, "hop_limit", f"max_hops={max_hops}")
-    return _handoff(state, target, instructions, reason)
+    return _handoff(state, ctx, target, instructions, reason)
 
 
 def supervise(state: RunState, ctx: NodeContext) -> Command:
@@ -246,14 +202,13 @@ def supervise(state: RunState, ctx: NodeContext) -> Command:
     directive = directive_of(state)
     if directive is not None:
         # The reviewer authorised this handoff: it is made even at the hop ceiling.
-        return _handoff(state, directive.next, directive.instructions, "sent back by reviewer")
+        return _handoff(state, ctx, directive.next, directive.instructions, "sent back by reviewer")
 
     verdicts = verdicts_of(state)
     if any(v.label == "contradicted" for v in verdicts):
         return _escalate(state, ctx, "contradicted", None)
 
-    custom = custom_specialists(ctx.table)
-    suggested, why = plan(state, custom)
+    suggested, why = plan(state, ctx.specialists)
     if suggested == REVIEW_NODE:
         pool = sum((account_of(state).get("retries") or {}).values())
         return _escalate(
@@ -283,7 +238,8 @@ def supervise(state: RunState, ctx: NodeContext) -> Command:
         return refused
     cmd = _go(state, ctx, route.next, route.instructions, route.reason or why)
     _merge(cmd, extra)
-    if cmd.goto in custom:  # a custom specialist is planned once: count the handoff
+    spec = _spec(ctx, cmd.goto)
+    if spec is not None and spec.ready is None:  # planned once: count the handoff
         done = dict(account.get("done") or {})
         _charge(cmd, done={**done, cmd.goto: done.get(cmd.goto, 0) + 1})
     if route.next == "analyze" and state.get("claims") and cmd.goto == "analyze":
@@ -407,7 +363,7 @@ def _on_failure(state: RunState, ctx: NodeContext, failure: Failure) -> Command:
     registry, tripped = _register(account_of(state).get("error_registry"), [failure])
     if tripped is not None:
         return _breaker(state, ctx, registry, tripped)
-    if failure.retryable and failure.node in ctx.table[NAME] and _can_retry(state, failure.node):
+    if failure.retryable and failure.node in ctx.table[NAME] and can_retry(state, failure.node):
         retries = dict(account_of(state).get("retries") or {})
         retries[failure.node] = retries.get(failure.node, 0) + 1
         wait = _backoff(state, failure, retries[failure.node])
@@ -418,7 +374,7 @@ def _on_failure(state: RunState, ctx: NodeContext, failure: Failure) -> Command:
             state,
             ctx,
             failure.node,
-            f"{INSTRUCTIONS.get(failure.node, '')} Your previous attempt failed: {failure.detail}".strip(),
+            f"{_instructions(ctx, failure.node) if _spec(ctx, failure.node) else ''} Your previous attempt failed: {failure.detail}".strip(),
             why,
         )
         if cmd.goto == failure.node:
@@ -432,26 +388,6 @@ def _on_failure(state: RunState, ctx: NodeContext, failure: Failure) -> Command:
         f"retry pool {pool}/{policy.retry_budget} used" if failure.retryable else None,
     )
     return _charge(cmd, error_registry=registry)
-
-
-def gate(state: RunState, target: str, suggested: str) -> str | None:
-    """Why the supervisor refuses a route to ``target`` the table allows (None: accepted).
-
-    The model may reorder work but never skip verification or end the run early: ``finish``
-    and ``review`` only when the plan calls for them; ``write`` and ``verify`` only with
-    claims, and ``write`` only when every claim has a verdict."""
-    claims = claims_of(state)
-    judged = {v.claim_id for v in verdicts_of(state)}
-    unverified = [c.id for c in claims if c.id not in judged]
-    if target == END_NODE and suggested != END_NODE:
-        return f"finish refused: the run is not done (next step: {suggested})"
-    if target == REVIEW_NODE and suggested != REVIEW_NODE:
-        return "review refused: escalation follows the policy, not the model"
-    if target in ("write", "verify") and not claims:
-        return f"{target} refused: there is no claim yet"
-    if target == "write" and unverified:
-        return f"write refused: claims without a verdict: {unverified[:10]}"
-    return None
 
 
 def _choose_route(
@@ -513,7 +449,7 @@ def _choose_route(
         if tripped is not None:
             cmd = _breaker(seen, ctx, registry, tripped, failures)
             return None, _merge(cmd, {"account": {"retries": retries}, "trace": trace}), {}
-        if not problem.retryable or not _can_retry(seen, NAME):
+        if not problem.retryable or not can_retry(seen, NAME):
             pool = sum(retries.values())
             cmd = _escalate(
                 seen,
