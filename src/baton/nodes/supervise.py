@@ -41,7 +41,7 @@ from baton import faults
 from baton.contracts import Failure, Handoff, ReviewRequest, Route
 from baton.engines.base import SupervisorView
 from baton.errors import InvalidDecision, ScriptError
-from baton.faults import MAX_BACKOFF_S, TRANSIENT, backoff_s, cause_of, classify, fault, signature
+from baton.faults import MAX_BACKOFF_S, TRANSIENT, backoff_s, classify, fault, signature
 from baton.names import END_NODE, REVIEW_NODE
 from baton.routing import can_retry, gate, plan
 from baton.specialists import DEFAULT_EXPECTED_OUTPUT, DEFAULT_INSTRUCTIONS
@@ -294,6 +294,7 @@ def _over_budget(state: RunState, ctx: NodeContext) -> Command | None:
         late = Failure(
             node=NAME,
             kind="timeout",
+            cause="pipeline_timeout",
             detail=f"pipeline_timeout: node turns took {elapsed:.1f} s, limit {limit:.1f} s",
             hop=int(account.get("hops", 0)),
         )
@@ -319,7 +320,7 @@ def _register(
     registry = {k: list(v) for k, v in (registry or {}).items()}
     tripped = None
     for f in failures:
-        sig = signature(f.kind, f.detail)
+        sig = signature(f)
         nodes = registry.setdefault(sig, [])
         if f.node not in nodes:
             nodes.append(f.node)
@@ -344,7 +345,7 @@ def _breaker(
 
 def _backoff(state: RunState, failure: Failure, attempt: int) -> float:
     """Sleep before a retry when the cause is transient; returns the seconds waited."""
-    if cause_of(failure.detail, failure.kind) not in TRANSIENT:
+    if failure.cause not in TRANSIENT:
         return 0.0
     policy = policy_of(state)
     wait = backoff_s(
@@ -431,13 +432,7 @@ def _choose_route(
                     "trace": [f"supervise: {f.kind}: {f.detail}" for f in failures],
                 }
             return route, None, extra
-        failure = Failure(
-            node=NAME,
-            kind=problem.kind,
-            detail=problem.detail,
-            hop=view.hop,
-            retryable=problem.retryable,
-        )
+        failure = problem.failure(NAME, view.hop)
         failures.append(failure)
         registry, tripped = _register(registry, [failure])
         trace = [f"supervise: {f.kind}: {f.detail}" for f in failures]
