@@ -36,6 +36,7 @@ from __future__ import annotations
 import random
 import re
 import time
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import SimpleNamespace
 
@@ -43,6 +44,7 @@ from tenacity import wait_random_exponential
 
 from baton.contracts import FAILURE_CAUSES, Failure, default_cause
 from baton.errors import StepFailed
+from baton.policy import Policy
 
 TRANSIENT = frozenset({"rate_limit", "server_error", "connection", "timeout"})
 """Causes that come from the infrastructure, not the content: retried after a backoff."""
@@ -189,3 +191,54 @@ def backoff_s(
     if rng is not None:  # reproducible jitter for benchmarks
         return rng.uniform(0, min(cap_s, base_s * 2**attempt))
     return float(wait(SimpleNamespace(attempt_number=attempt + 1)))
+
+
+def register(
+    registry: Mapping[str, list[str]] | None, failures: Iterable[Failure]
+) -> tuple[dict[str, list[str]], tuple[str, list[str]] | None]:
+    """The circuit breaker: record ``failures`` in a copy of the error registry (the account's
+    ``error_registry``, ``{signature: [nodes that met it]}``). Returns the new registry and,
+    when a signature has now been met by two or more nodes, ``(signature, sorted nodes)``
+    (the breaker trips: the supervisor escalates at once). ``registry`` is not changed."""
+    out = {k: list(v) for k, v in (registry or {}).items()}
+    tripped = None
+    for f in failures:
+        sig = signature(f)
+        nodes = out.setdefault(sig, [])
+        if f.node not in nodes:
+            nodes.append(f.node)
+        if len(nodes) >= 2 and tripped is None:
+            tripped = (sig, sorted(nodes))
+    return out, tripped
+
+
+def breaker_bound(tripped: tuple[str, list[str]]) -> str:
+    """The bound a tripped breaker reports: ``"circuit breaker: the same failure (<cause or
+    kind>) met by <nodes>"``."""
+    sig, nodes = tripped
+    return f"circuit breaker: the same failure ({sig.split('|', 1)[0]}) met by {', '.join(nodes)}"
+
+
+def retry_wait_s(failure: Failure, policy: Policy, attempt: int) -> float:
+    """Seconds to wait before retry number ``attempt`` of ``failure``: a backoff (``backoff_s``
+    from ``policy.retry_backoff_base_s``, capped at ``MAX_BACKOFF_S`` and half of
+    ``policy.agent_turn_timeout_s``) when its cause is transient, else 0."""
+    if failure.cause not in TRANSIENT:
+        return 0.0
+    return backoff_s(
+        policy.retry_backoff_base_s,
+        attempt,
+        cap_s=min(MAX_BACKOFF_S, policy.agent_turn_timeout_s / 2),
+    )
+
+
+def back_off(failure: Failure, policy: Policy, attempt: int) -> float:
+    """Wait ``retry_wait_s`` (through ``sleep``) before a retry; returns the seconds waited.
+
+    The wait happens in the supervisor's turn, before it hands the work back (or asks its
+    engine again), so the retried call comes after it and the seconds are charged to the run
+    as before."""
+    wait = retry_wait_s(failure, policy, attempt)
+    if wait > 0:
+        sleep(wait)
+    return wait

@@ -30,7 +30,7 @@ class Specialist:
     - ``name``: the node's name (unique in the graph);
     - ``node``: ``fn(state, ctx) -> Command | dict`` (``baton.state.NodeFn``);
     - ``instructions`` / ``expected_output``: the texts of the ``Handoff`` the supervisor
-      gives it;
+      gives it (empty ``instructions``: ``DEFAULT_INSTRUCTIONS``);
     - ``ready``: ``ready(state) -> reason | None`` (``Ready``); None means *once*: the
       specialist is ready until it has run once (``supervise`` counts its handoffs in the
       account's ``done[name]``);
@@ -48,10 +48,6 @@ class Specialist:
     expected_output: str = DEFAULT_EXPECTED_OUTPUT
     ready: Ready | None = None
     after: str = "verify"
-
-    def __post_init__(self) -> None:
-        if not self.instructions:
-            object.__setattr__(self, "instructions", DEFAULT_INSTRUCTIONS.format(name=self.name))
 
 
 def arrange(base: Sequence[Specialist], extra: Iterable[Specialist]) -> tuple[Specialist, ...]:

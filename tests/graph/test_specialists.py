@@ -86,7 +86,7 @@ def test_a_node_given_only_through_the_table_is_planned_once_after_verify():
     table = {k: set(v) for k, v in table_for((*SPECIALISTS, SUMMARIZE)).items()}
     order = plan_order(table, {**default_nodes(), "summarize": summarize})
     assert [s.name for s in order] == ["research", "analyze", "verify", "summarize", "write"]
-    assert (order[3].ready, order[3].instructions) == (None, "Do the summarize step.")
+    assert (order[3].ready, order[3].instructions) == (None, "")
 
 
 def test_summarize_is_one_module_and_one_entry_and_runs_in_its_place(

@@ -10,44 +10,26 @@ from __future__ import annotations
 from langgraph.types import Command, interrupt
 from pydantic import ValidationError
 
-from baton.contracts import Claim, Decision, ReviewRequest, Route
+from baton.contracts import Claim, Decision, Route
 from baton.errors import InvalidDecision, StepFailed
-from baton.names import END_NODE, REVIEW_NODE, START_NODE
+from baton.names import END_NODE, START_NODE
+from baton.nodes._common import review_request
 from baton.state import (
     NodeContext,
     RunState,
     account_of,
     claims_of,
     decisions_of,
-    failures_of,
-    policy_of,
     review_of,
     verdicts_of,
 )
 
 
-def review_request(state: RunState, ctx: NodeContext) -> ReviewRequest:
-    """The pending request, or one built from the failure that sent the run here."""
-    request = review_of(state)
-    if request is not None:
-        return request
-    return ReviewRequest(
-        reason="failure",
-        hop=int(account_of(state).get("hops", 0)),
-        max_hops=int(account_of(state).get("max_hops", policy_of(state).max_hops)),
-        claims=claims_of(state),
-        verdicts=verdicts_of(state),
-        failures=failures_of(state),
-        trace=list(state.get("trace") or [])[-50:],
-        allowed_targets=sorted(
-            t for t in ctx.table.get(START_NODE, ()) if t not in (REVIEW_NODE, END_NODE)
-        ),
-    )
-
-
 def review(state: RunState, ctx: NodeContext) -> Command:
     """Pause for a reviewer, then apply the ``Decision`` (see ``Decision`` for each action)."""
-    request = review_request(state, ctx)
+    request = review_of(state)  # set by supervise when it escalates
+    if request is None:  # a node's failure sent the run here directly
+        request = review_request(state, ctx.table)
     try:
         answer = interrupt(request.model_dump(mode="json"), response_schema=Decision)
     except ValidationError as exc:  # only a bad resume value; the pause itself is not caught
