@@ -122,3 +122,34 @@ def test_a_custom_specialist_gets_its_own_handoff_texts(checkpointer, verifier, 
         ("probe", "Probe it.", "Nothing.")
     ]
     assert values["account"]["done"] == {"probe": 1}
+
+
+def test_summarize_asks_the_model_through_the_engines_call_with_its_own_schema(
+    checkpointer, verifier, answer_task
+):
+    """An llm run: the new specialist's own schema and prompt reach the model through
+    ``LLMEngine.call``; no engine, prompt or testing module knows about it."""
+    from baton.engines.llm import ROLES, LLMEngine
+    from baton.nodes.summarize import SYSTEM
+    from baton.testing import CompliantResponder, ScriptedChatModel, tool_names
+
+    plays_the_roles = CompliantResponder()
+
+    def responder(messages, tools):
+        if tool_names(tools) == ["Summary"]:
+            return {"summary": "Three supported claims about the Moon."}
+        return plays_the_roles(messages, tools)
+
+    model = ScriptedChatModel(responder=responder)
+    graph = build_graph(
+        specialists=[SUMMARIZE],
+        engine=LLMEngine(model),
+        checkpointer=checkpointer,
+        verifier=verifier,
+    )
+    values = _run(graph, answer_task)
+    assert values["outcome"] == "finished"
+    assert values["outputs"] == {"summarize": "Three supported claims about the Moon."}
+    (call,) = [c for c in model.calls if c[0].content == SYSTEM]
+    assert "YOUR INSTRUCTIONS (from the supervisor): Sum up the verified claims" in call[1].content
+    assert "summarize" not in ROLES
