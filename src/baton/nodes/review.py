@@ -10,7 +10,7 @@ from __future__ import annotations
 from langgraph.types import Command, interrupt
 from pydantic import ValidationError
 
-from baton.contracts import Claim, Decision, Route
+from baton.contracts import Claim, Decision, ReviewRequest, Route
 from baton.errors import InvalidDecision, StepFailed
 from baton.names import END_NODE, START_NODE
 from baton.nodes._common import review_request
@@ -44,37 +44,38 @@ def review(state: RunState, ctx: NodeContext) -> Command:
             + (f": {decision.note}" if decision.note else "")
         ],
     }
-    if decision.action == "approve":
-        return Command(goto=END_NODE, update=base)
-    if decision.action == "reject":
-        return Command(goto=END_NODE, update={**base, "outcome": "rejected"})
-    if decision.action == "extend":
-        return Command(
-            goto=START_NODE,
-            update={
-                **base,
-                "account": {
-                    "max_hops": int(account_of(state).get("max_hops", request.max_hops))
-                    + int(decision.extra_hops or 0)
-                },
-            },
+    return _APPLY[decision.action](state, request, decision, base)
+
+
+def _approve(state: RunState, request: ReviewRequest, decision: Decision, base: dict) -> Command:
+    return Command(goto=END_NODE, update=base)
+
+
+def _reject(state: RunState, request: ReviewRequest, decision: Decision, base: dict) -> Command:
+    return Command(goto=END_NODE, update={**base, "outcome": "rejected"})
+
+
+def _extend(state: RunState, request: ReviewRequest, decision: Decision, base: dict) -> Command:
+    max_hops = int(account_of(state).get("max_hops", request.max_hops))
+    return Command(
+        goto=START_NODE,
+        update={**base, "account": {"max_hops": max_hops + int(decision.extra_hops or 0)}},
+    )
+
+
+def _send_back(state: RunState, request: ReviewRequest, decision: Decision, base: dict) -> Command:
+    if decision.target not in request.allowed_targets:
+        raise StepFailed(
+            "rejected",
+            f"send_back target {decision.target!r} is not allowed (allowed: {request.allowed_targets})",
         )
-    if decision.action == "send_back":
-        if decision.target not in request.allowed_targets:
-            raise StepFailed(
-                "rejected",
-                f"send_back target {decision.target!r} is not allowed (allowed: {request.allowed_targets})",
-            )
-        return Command(
-            goto=START_NODE,
-            update={
-                **base,
-                "directive": Route(
-                    next=decision.target, reason="sent back by reviewer", instructions=decision.note
-                ),
-            },
-        )
-    # edit
+    directive = Route(
+        next=decision.target, reason="sent back by reviewer", instructions=decision.note
+    )
+    return Command(goto=START_NODE, update={**base, "directive": directive})
+
+
+def _edit(state: RunState, request: ReviewRequest, decision: Decision, base: dict) -> Command:
     edits = decision.edits
     assert edits is not None  # Decision's validator guarantees it
     by_id = {e.claim_id: e for e in edits.claims}
@@ -88,7 +89,6 @@ def review(state: RunState, ctx: NodeContext) -> Command:
             claims.append(c)
         elif not e.drop:
             claims.append(c.model_copy(update={"text": e.text.strip(), "author": "reviewer"}))
-    changed = set(by_id)
     guidance = list(state.get("guidance") or [])
     if edits.instructions:
         guidance.append(f"reviewer {decision.reviewer}: {edits.instructions}")
@@ -97,8 +97,19 @@ def review(state: RunState, ctx: NodeContext) -> Command:
         update={
             **base,
             "claims": claims,
-            "verdicts": [v for v in verdicts_of(state) if v.claim_id not in changed],
+            "verdicts": [v for v in verdicts_of(state) if v.claim_id not in by_id],
             "answer": None,
             "guidance": guidance,
         },
     )
+
+
+_APPLY = {
+    "approve": _approve,
+    "reject": _reject,
+    "extend": _extend,
+    "send_back": _send_back,
+    "edit": _edit,
+}
+"""How each ``Decision.action`` is applied: ``(state, request, decision, base update) ->
+Command``."""
