@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from baton.contracts import Claim, Verdict
 from baton.names import END_NODE, REVIEW_NODE
 from baton.specialists import Specialist
 from baton.state import RunState, account_of, claims_of, policy_of, verdicts_of
@@ -30,17 +31,14 @@ def retry_pool(state: RunState) -> int:
     return sum((account_of(state).get("retries") or {}).values())
 
 
-def _refused(state: RunState) -> list:
+def _judged(state: RunState) -> tuple[list[Claim], dict[str, Verdict]]:
+    """The claims and their verdicts by claim id (read once per predicate)."""
+    return claims_of(state), {v.claim_id: v for v in verdicts_of(state)}
+
+
+def _refused(claims: list[Claim], verdicts: dict[str, Verdict]) -> list[Claim]:
     """Claims made by ``analyze`` that the verifier did not support (all claims judged)."""
-    verdicts = {v.claim_id: v for v in verdicts_of(state)}
-    return [
-        c for c in claims_of(state) if c.author == "analyze" and verdicts[c.id].label != "supported"
-    ]
-
-
-def _all_judged(state: RunState) -> bool:
-    judged = {v.claim_id for v in verdicts_of(state)}
-    return all(c.id in judged for c in claims_of(state))
+    return [c for c in claims if c.author == "analyze" and verdicts[c.id].label != "supported"]
 
 
 def _may_revise(state: RunState) -> bool:
@@ -60,12 +58,12 @@ def needs_passages(state: RunState) -> str | None:
 
 def needs_claims(state: RunState) -> str | None:
     """analyze: no claims yet; or, every claim judged, some refused and a revision allowed."""
-    claims = claims_of(state)
+    claims, verdicts = _judged(state)
     if not claims:
         return "no claims yet"
-    if not _all_judged(state):
+    if any(c.id not in verdicts for c in claims):
         return None
-    refused = _refused(state)
+    refused = _refused(claims, verdicts)
     if refused and _may_revise(state):
         return f"{len(refused)} claim(s) refused by the verifier: revise"
     return None
@@ -73,7 +71,8 @@ def needs_claims(state: RunState) -> str | None:
 
 def needs_verdicts(state: RunState) -> str | None:
     """verify: while a claim has no verdict."""
-    return None if _all_judged(state) else "claims without a verdict"
+    claims, verdicts = _judged(state)
+    return "claims without a verdict" if any(c.id not in verdicts for c in claims) else None
 
 
 def needs_answer(state: RunState) -> str | None:
@@ -90,11 +89,14 @@ def once(spec: Specialist, state: RunState) -> str | None:
 def exhausted(state: RunState) -> bool:
     """The refinement loop is spent: every claim judged, some refused, no revision allowed,
     and not one supported (the run then goes to review, ``retries_exhausted``)."""
-    if not state.get("passages") or not claims_of(state) or not _all_judged(state):
+    if not state.get("passages"):
         return False
-    if not _refused(state) or _may_revise(state):
+    claims, verdicts = _judged(state)
+    if not claims or any(c.id not in verdicts for c in claims):
         return False
-    return not any(v.label == "supported" for v in verdicts_of(state))
+    if not _refused(claims, verdicts) or _may_revise(state):
+        return False
+    return not any(verdicts[c.id].label == "supported" for c in claims)
 
 
 def plan(state: RunState, specialists: Sequence[Specialist]) -> tuple[str, str]:

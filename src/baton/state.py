@@ -125,7 +125,7 @@ def _model(cls, value):
 
 
 def _models(cls, values) -> list:
-    return [_model(cls, v) for v in (values or [])]
+    return [v if isinstance(v, cls) else cls.model_validate(v) for v in (values or ())]
 
 
 def account_of(state: RunState | dict[str, Any]) -> Account:
