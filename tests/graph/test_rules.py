@@ -185,3 +185,14 @@ def test_gate_refuses_what_the_plan_does_not_call_for(answer_task):
     assert gate(s, "verify", "verify") is None
     assert gate({**s, "verdicts": [_verdict("c1", "supported")]}, "write", "write") is None
     assert gate(s, "finish", "finish") is None
+
+
+def test_a_stale_verdict_of_a_dropped_claim_does_not_count_as_support(answer_task):
+    s = _state(
+        answer_task,
+        passages=[ORBIT],
+        claims=[_claim("c1")],
+        verdicts=[_verdict("c1", "unsupported"), _verdict("c9", "supported")],
+        account={"iterations": 99},
+    )
+    assert plan(s, SPECIALISTS) == ("review", "retries_exhausted")
