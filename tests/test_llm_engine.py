@@ -154,6 +154,26 @@ def test_schemas_are_the_roles_tools():
     ]
 
 
+def test_every_role_is_one_entry_of_the_roles_table_and_the_test_doubles_follow_it():
+    from baton.engines import prompts
+    from baton.engines.llm import ROLES
+    from baton.testing import ROLE_TOOLS
+
+    assert {name: (r.schema.__name__, r.system) for name, r in ROLES.items()} == {
+        "supervise": ("SupervisorRoute", prompts.SUPERVISE),
+        "research": ("ResearchPicks", prompts.RESEARCH),
+        "analyze": ("AnalyzeClaims", prompts.ANALYZE_ANSWER),
+        "analyze_check": ("AnalyzeClaims", prompts.ANALYZE_CHECK),
+        "write": ("WriteAnswer", prompts.WRITE),
+    }
+    assert ROLE_TOOLS == {
+        "supervise": "SupervisorRoute",
+        "research": "ResearchPicks",
+        "analyze": "AnalyzeClaims",
+        "write": "WriteAnswer",
+    }
+
+
 def test_real_tasks_run_end_to_end_through_the_worker(store, example_tasks):
     model = ScriptedChatModel(responder=CompliantResponder())
     run_ids = [store.submit(t) for t in example_tasks]

@@ -155,3 +155,48 @@ def test_an_unknown_fault_is_a_script_error():
     m = FaultyChatModel(inner=ScriptedChatModel(), faults={"*": ["gremlins"]})
     with pytest.raises(ScriptError, match="unknown fault"):
         m.invoke("q")
+
+
+def test_a_fault_keeps_its_cause_typed_through_step_failed_and_failure():
+    from baton.faults import fault
+
+    exc = fault("error", "rate_limit", "HTTP 429: slow down").step_failed()
+    f = classify(exc)
+    assert (f.kind, f.cause, f.retryable, f.detail) == (
+        "error",
+        "rate_limit",
+        True,
+        "rate_limit: HTTP 429: slow down",
+    )
+    failure = f.failure("research", 3)
+    assert failure.model_dump() == {
+        "node": "research",
+        "kind": "error",
+        "cause": "rate_limit",
+        "detail": "rate_limit: HTTP 429: slow down",
+        "hop": 3,
+        "retryable": True,
+    }
+
+
+def test_a_failure_written_before_the_cause_field_reads_its_cause_back():
+    from baton.contracts import Failure
+
+    old = {"node": "write", "kind": "error", "detail": "server_error: HTTP 503: busy", "hop": 2}
+    assert Failure.model_validate(old).cause == "server_error"
+    assert Failure(node="write", kind="transition", detail="went nowhere").cause == "route"
+    assert Failure(node="write", kind="error", detail="RuntimeError: boom").cause == "exception"
+    # a typed cause wins over what the detail says
+    assert Failure(node="w", kind="error", cause="exception", detail="timeout: x").cause == (
+        "exception"
+    )
+
+
+def test_the_breaker_signature_reads_the_typed_cause():
+    from baton.contracts import Failure
+    from baton.faults import signature
+
+    outage = Failure(node="research", kind="error", cause="connection", detail="reset by peer")
+    assert signature(outage) == "connection"
+    crash = Failure(node="analyze", kind="error", cause="exception", detail="KeyError: 'c3'")
+    assert signature(crash) == "error|KeyError: ?"

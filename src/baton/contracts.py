@@ -23,6 +23,27 @@ Label = Literal["supported", "unsupported", "contradicted"]
 TaskKind = Literal["answer", "check"]
 RunStatus = Literal["queued", "running", "waiting_review", "finished", "rejected", "failed"]
 FailureKind = Literal["timeout", "invalid_output", "error", "rejected", "transition", "budget"]
+FailureCause = Literal[
+    "missing_output",  # the model returned no structured output
+    "invalid_output",  # output not in the contract
+    "refusal",  # the model refused (or a reviewer's decision was refused)
+    "route",  # a route outside the table, or refused by the supervisor's gate
+    "timeout",  # turn, idle or HTTP timeout
+    "rate_limit",  # HTTP 429
+    "server_error",  # HTTP 5xx
+    "connection",  # connection refused / reset
+    "http_4xx",  # other HTTP 4xx (key, model name): not retried
+    "exception",  # an exception inside a node
+    "pipeline_timeout",  # node time past policy.pipeline_timeout_s
+]
+"""Why a node failed, finer than ``FailureKind`` (see ``baton.faults`` for the mapping)."""
+FAILURE_CAUSES: frozenset[str] = frozenset(FailureCause.__args__)  # type: ignore[attr-defined]
+_KIND_CAUSE = {
+    "transition": "route",
+    "timeout": "timeout",
+    "invalid_output": "invalid_output",
+    "rejected": "refusal",
+}
 ReviewReason = Literal[
     "hop_limit",  # policy.max_hops handoffs reached
     "contradicted",  # the verifier found a claim the sources contradict
@@ -216,14 +237,39 @@ class Verdict(_Model):
     checks: list[CheckResult] = Field(default_factory=list)
 
 
+def default_cause(kind: str, detail: str = "") -> str:
+    """The ``cause`` of a ``Failure`` built without one: the cause its ``detail`` starts with
+    (``"rate_limit: ..."``; how causes were written before ``Failure.cause`` existed, so old
+    checkpoints and events read back the same), else the one ``kind`` implies, else
+    ``"exception"``."""
+    head = detail.split(":", 1)[0].strip()
+    if head in FAILURE_CAUSES:
+        return head
+    return _KIND_CAUSE.get(kind, "exception")
+
+
 class Failure(_Model):
-    """A node's missing, malformed or refused result. Recorded as an event; never an empty success."""
+    """A node's missing, malformed or refused result. Recorded as an event; never an empty success.
+
+    ``kind`` says what failed (``FailureKind``), ``cause`` why (``FailureCause``; the breaker and
+    the backoff read it), ``detail`` is for people (one line, it may repeat the cause)."""
 
     node: str
     kind: FailureKind
+    cause: FailureCause
     detail: str
     hop: int = 0
     retryable: bool = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _cause(cls, data):
+        if isinstance(data, dict) and data.get("cause") is None:
+            return {
+                **data,
+                "cause": default_cause(str(data.get("kind", "")), str(data.get("detail", ""))),
+            }
+        return data
 
 
 class Route(_Model):

@@ -18,12 +18,17 @@ other HTTP 4xx (key, model name)  ``error``           http_4xx       no
 exception inside a node           ``error``           exception      yes
 ================================  ==================  =============  ==========
 
-``Failure.detail`` starts with ``"<cause>: "`` (except an exception inside a node, whose
-detail is its plain ``Type: message``, and the guard's own transition messages) so the cause
-survives in events, review items and reports; ``cause_of`` reads it back. Transient causes
-(``TRANSIENT``) are retried after an exponential backoff with full jitter (``backoff_s``); the others are retried at once with the error fed back.
+The cause travels typed: ``Fault.cause``, ``StepFailed.cause`` (set by ``Fault.step_failed``)
+and ``Failure.cause`` (``contracts.FailureCause``); nothing parses it out of a detail.
+``Failure.detail`` stays for people and still starts with ``"<cause>: "`` (except an
+exception inside a node, whose detail is its plain ``Type: message``, and the guard's own
+transition messages). Transient causes (``TRANSIENT``) are retried after an exponential
+backoff with full jitter (``backoff_s``, waited by ``wait``); the others are retried at once
+with the error fed back. Two nodes meeting the same ``signature`` trip the circuit breaker
+(``register``).
 
-This module is a leaf: it imports only the standard library, tenacity and (lazily) openai.
+Imports only the standard library, tenacity, contracts and errors (and, lazily, openai and
+httpx, to recognise their exceptions).
 """
 
 from __future__ import annotations
@@ -31,12 +36,15 @@ from __future__ import annotations
 import random
 import re
 import time
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import SimpleNamespace
 
 from tenacity import wait_random_exponential
 
+from baton.contracts import FAILURE_CAUSES, Failure, default_cause
 from baton.errors import StepFailed
+from baton.policy import Policy
 
 TRANSIENT = frozenset({"rate_limit", "server_error", "connection", "timeout"})
 """Causes that come from the infrastructure, not the content: retried after a backoff."""
@@ -58,8 +66,21 @@ class Fault:
     detail: str
 
     def step_failed(self) -> StepFailed:
-        """This fault as the ``StepFailed`` the guard records."""
-        return StepFailed(self.kind, self.detail, retryable=self.retryable)
+        """This fault as the ``StepFailed`` the guard records (with ``cause`` set)."""
+        exc = StepFailed(self.kind, self.detail, retryable=self.retryable)
+        exc.cause = self.cause  # type: ignore[attr-defined]
+        return exc
+
+    def failure(self, node: str, hop: int) -> Failure:
+        """This fault as the ``Failure`` of ``node`` at ``hop``."""
+        return Failure(
+            node=node,
+            kind=self.kind,  # type: ignore[arg-type]
+            cause=self.cause,  # type: ignore[arg-type]
+            detail=self.detail,
+            hop=hop,
+            retryable=self.retryable,
+        )
 
 
 def fault(kind: str, cause: str, message: str, *, retryable: bool = True) -> Fault:
@@ -87,7 +108,8 @@ def classify(exc: BaseException) -> Fault:
     name = type(exc).__name__
     text = f"{name}: {exc}"
     if isinstance(exc, StepFailed):
-        return Fault(exc.kind, cause_of(exc.detail, exc.kind), exc.retryable, exc.detail)
+        cause = getattr(exc, "cause", None) or default_cause(exc.kind)
+        return Fault(exc.kind, cause, exc.retryable, exc.detail)
     try:
         import openai
     except ImportError:  # pragma: no cover - openai comes with langchain-openai
@@ -135,51 +157,26 @@ def classify(exc: BaseException) -> Fault:
     return Fault("error", "exception", True, " ".join(text.split())[:500])
 
 
-CAUSES = frozenset(
-    {
-        "missing_output",
-        "invalid_output",
-        "refusal",
-        "route",
-        "timeout",
-        "rate_limit",
-        "server_error",
-        "connection",
-        "http_4xx",
-        "exception",
-        "pipeline_timeout",
-    }
-)
-"""Every cause prefix baton writes."""
-_KIND_CAUSE = {
-    "transition": "route",
-    "timeout": "timeout",
-    "invalid_output": "invalid_output",
-    "rejected": "refusal",
-}
+CAUSES = FAILURE_CAUSES
+"""Every cause baton writes (``contracts.FailureCause``)."""
 
 
 def cause_of(detail: str, kind: str | None = None) -> str:
-    """The cause of a ``Failure``: the detail's prefix (``"rate_limit"`` for
-    ``"rate_limit: ..."``) when it is one of ``CAUSES``, else derived from ``kind``, else
-    ``"exception"`` (an exception inside a node keeps its plain ``Type: message`` detail)."""
-    head = detail.split(":", 1)[0].strip()
-    if head in CAUSES:
-        return head
-    return _KIND_CAUSE.get(kind or "", "exception")
+    """The cause a detail string starts with, else the one ``kind`` implies (for text written
+    before ``Failure.cause`` existed; a ``Failure`` carries its own ``cause``)."""
+    return default_cause(kind or "", detail)
 
 
-def signature(kind: str, detail: str) -> str:
+def signature(failure: Failure) -> str:
     """What makes two failures "the same" for the circuit breaker: the cause alone for
     transient causes (an outage is one failure whichever node meets it), else the kind plus
     the detail with numbers, ids and quoted text blanked (so ``KeyError: 'c3'`` and
     ``KeyError: 'c4'`` match)."""
-    cause = cause_of(detail, kind)
-    if cause in TRANSIENT:
-        return cause
-    norm = re.sub(r"'[^']*'|\"[^\"]*\"", "?", detail)
+    if failure.cause in TRANSIENT:
+        return failure.cause
+    norm = re.sub(r"'[^']*'|\"[^\"]*\"", "?", failure.detail)
     norm = re.sub(r"\d+", "N", norm)
-    return f"{kind}|{' '.join(norm.split())[:160]}"
+    return f"{failure.kind}|{' '.join(norm.split())[:160]}"
 
 
 def backoff_s(
@@ -194,3 +191,54 @@ def backoff_s(
     if rng is not None:  # reproducible jitter for benchmarks
         return rng.uniform(0, min(cap_s, base_s * 2**attempt))
     return float(wait(SimpleNamespace(attempt_number=attempt + 1)))
+
+
+def register(
+    registry: Mapping[str, list[str]] | None, failures: Iterable[Failure]
+) -> tuple[dict[str, list[str]], tuple[str, list[str]] | None]:
+    """The circuit breaker: record ``failures`` in a copy of the error registry (the account's
+    ``error_registry``, ``{signature: [nodes that met it]}``). Returns the new registry and,
+    when a signature has now been met by two or more nodes, ``(signature, sorted nodes)``
+    (the breaker trips: the supervisor escalates at once). ``registry`` is not changed."""
+    out = {k: list(v) for k, v in (registry or {}).items()}
+    tripped = None
+    for f in failures:
+        sig = signature(f)
+        nodes = out.setdefault(sig, [])
+        if f.node not in nodes:
+            nodes.append(f.node)
+        if len(nodes) >= 2 and tripped is None:
+            tripped = (sig, sorted(nodes))
+    return out, tripped
+
+
+def breaker_bound(tripped: tuple[str, list[str]]) -> str:
+    """The bound a tripped breaker reports: ``"circuit breaker: the same failure (<cause or
+    kind>) met by <nodes>"``."""
+    sig, nodes = tripped
+    return f"circuit breaker: the same failure ({sig.split('|', 1)[0]}) met by {', '.join(nodes)}"
+
+
+def retry_wait_s(failure: Failure, policy: Policy, attempt: int) -> float:
+    """Seconds to wait before retry number ``attempt`` of ``failure``: a backoff (``backoff_s``
+    from ``policy.retry_backoff_base_s``, capped at ``MAX_BACKOFF_S`` and half of
+    ``policy.agent_turn_timeout_s``) when its cause is transient, else 0."""
+    if failure.cause not in TRANSIENT:
+        return 0.0
+    return backoff_s(
+        policy.retry_backoff_base_s,
+        attempt,
+        cap_s=min(MAX_BACKOFF_S, policy.agent_turn_timeout_s / 2),
+    )
+
+
+def back_off(failure: Failure, policy: Policy, attempt: int) -> float:
+    """Wait ``retry_wait_s`` (through ``sleep``) before a retry; returns the seconds waited.
+
+    The wait happens in the supervisor's turn, before it hands the work back (or asks its
+    engine again), so the retried call comes after it and the seconds are charged to the run
+    as before."""
+    wait = retry_wait_s(failure, policy, attempt)
+    if wait > 0:
+        sleep(wait)
+    return wait

@@ -39,6 +39,7 @@ from langchain_core.outputs import ChatGeneration, ChatResult
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
+from baton.engines.llm import ROLES
 from baton.errors import ScriptError
 
 FAULT_KINDS = (
@@ -56,14 +57,11 @@ FAULT_KINDS = (
 """What ``FaultyChatModel`` can inject. ``bad_route`` answers a route call with a node outside
 the table; ``hang`` sleeps ``hang_s`` before answering (for turn / idle timeouts)."""
 
-ROLE_TOOLS = {
-    "supervise": "SupervisorRoute",
-    "research": "ResearchPicks",
-    "analyze": "AnalyzeClaims",
-    "write": "WriteAnswer",
+ROLE_TOOLS: dict[str, str] = {
+    name: role.schema.__name__ for name, role in ROLES.items() if name != "analyze_check"
 }
-"""The tool (structured output schema) each llm engine role binds; ``FaultyChatModel`` keys
-may name either."""
+"""The tool (structured output schema) each llm engine role binds (from
+``baton.engines.llm.ROLES``); ``FaultyChatModel`` keys may name either."""
 
 _REQUEST = httpx.Request("POST", "http://scripted.invalid/v1/chat/completions")
 

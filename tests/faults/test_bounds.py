@@ -8,7 +8,7 @@ from faultkit import answer_task, faulty_engine, run_graph
 
 from baton import faults
 from baton.contracts import ReviewRequest
-from baton.graph.state import failures_of
+from baton.state import failures_of
 from baton.worker import Worker
 
 

@@ -10,7 +10,7 @@ from faultkit import answer_task, faulty_engine, run_graph
 
 from baton.contracts import ReviewRequest
 from baton.faults import cause_of
-from baton.graph.state import failures_of, handoff_of
+from baton.state import failures_of, handoff_of
 from baton.testing import FAULT_KINDS
 
 ROLES = ("supervise", "research", "analyze", "write")
@@ -54,6 +54,7 @@ def test_a_one_shot_fault_is_recorded_retried_and_the_run_finishes(make_graph, r
     assert model.injected == [(model.injected[0][0], role, kind)]
     assert [(f.node, f.kind) for f in failures] == [(role, failure_kind)]
     assert cause_of(failures[0].detail, failures[0].kind) == cause
+    assert failures[0].cause == cause  # typed: nothing parses it out of the detail
     assert failures[0].retryable is True
     if role == "supervise" and kind == "hang":
         # a supervise turn that times out has no node to retry: the guard sends it to review

@@ -12,8 +12,8 @@ from langgraph.types import Command
 from baton.checkpoints import connect, open_saver, serializer
 from baton.checkpoints.saver import VERSION_DIGITS, next_version
 from baton.graph import build_graph, initial_state
-from baton.graph.state import claims_of, decisions_of, report_of
 from baton.inspect import fork
+from baton.state import claims_of, decisions_of, report_of
 
 
 def stock_version(n: int) -> str:

@@ -4,10 +4,10 @@ checkpoint row and an audit ``changed`` entry, so a key already right is not wri
 from __future__ import annotations
 
 from baton.contracts import Claim, Evidence, Verdict
-from baton.graph import default_table, initial_state
-from baton.graph.state import NodeContext
+from baton.graph import SPECIALISTS, default_table, initial_state
 from baton.nodes.analyze import analyze
-from baton.nodes.supervise import plan
+from baton.routing import plan
+from baton.state import NodeContext
 
 MOON = "The Moon orbits the Earth. The Moon is rocky and dry. It has almost no atmosphere."
 """The text of source ``s1`` of the graph tests' Moon tasks."""
@@ -81,10 +81,11 @@ def test_an_unchanged_revision_leaves_verdicts_unwritten(answer_task):
 
 def test_plan_sends_the_work_to_research_until_there_are_passages(answer_task):
     state = initial_state(answer_task)
-    assert plan(state)[0] == "research"
+    assert plan(state, SPECIALISTS)[0] == "research"
     # a custom specialist's handoff count does not stand for research having run
     assert (
-        plan({**state, "account": {**state["account"], "done": {"summarize": 1}}})[0] == "research"
+        plan({**state, "account": {**state["account"], "done": {"summarize": 1}}}, SPECIALISTS)[0]
+        == "research"
     )
     assert answer_task.source("s1").text == MOON
-    assert plan({**state, "passages": [ORBIT]}) == ("analyze", "no claims yet")
+    assert plan({**state, "passages": [ORBIT]}, SPECIALISTS) == ("analyze", "no claims yet")

@@ -21,8 +21,8 @@ from baton.contracts import (
 )
 from baton.errors import ConfigError, InvalidDecision
 from baton.graph import build_graph, default_table, initial_state
-from baton.graph.state import claims_of, failures_of, report_of, verdicts_of
 from baton.policy import Policy
+from baton.state import claims_of, failures_of, report_of, verdicts_of
 
 _threads = itertools.count()
 
@@ -344,7 +344,7 @@ def test_the_account_is_merged_field_by_field_across_turns_and_forks(graph, answ
 
 
 def test_merge_account_replaces_the_fields_written_and_keeps_the_others():
-    from baton.graph.state import merge_account
+    from baton.state import merge_account
 
     before = {"hops": 2, "tokens": 10, "retries": {"analyze": 1}}
     assert merge_account(before, {"hops": 3}) == {
@@ -389,3 +389,38 @@ def test_runs_use_the_verifier_checks_that_settings_name(monkeypatch, checkpoint
     monkeypatch.setenv("BATON_VERIFIER_CHECKS", "lexical,telepathy")
     with pytest.raises(ConfigError, match="telepathy"):
         build_graph(checkpointer=checkpointer)
+
+
+def test_the_reducers_have_one_definition_read_from_run_state():
+    import operator
+
+    from baton.state import APPENDED_KEYS, REDUCERS, merge_account
+
+    assert dict(REDUCERS) == {
+        "account": merge_account,
+        "failures": operator.add,
+        "trace": operator.add,
+        "bounds": operator.add,
+        "outputs": merge_account,
+    }
+    assert APPENDED_KEYS == ("failures", "trace", "bounds")
+
+
+def test_every_turns_values_after_is_the_checkpointed_state(graph, check_task):
+    """``Turn.values_after`` (the audit's view of a turn) agrees with what LangGraph's own
+    reducers checkpointed after that turn, key by key, on a run with a review."""
+    from baton.graph import recording_turns
+
+    with recording_turns() as turns:
+        thread, snap = start(graph, check_task)
+        resume(graph, thread, snap, {"action": "approve", "reviewer": "ann"})
+    history = {
+        s.metadata["step"]: s.values
+        for s in graph.get_state_history({"configurable": {"thread_id": thread}})
+    }
+    assert [t.node for t in turns][:3] == ["supervise", "research", "supervise"]
+    assert turns[-1].node == "finish"
+    for turn in turns:
+        after = turn.values_after()
+        checkpointed = history[turn.step]
+        assert {k: after[k] for k in checkpointed} == checkpointed, turn.node

@@ -72,6 +72,8 @@ def test_build_and_edit_graph_runs_top_to_bottom(kernel_from_this_venv):
         and "tally -.-> supervise" in mermaid[0]
     )
     assert "hop 4: supervise -> tally" in text and "tally: {" in text
+    assert "hops: ['research', 'analyze', 'verify', 'summarize', 'write']" in text
+    assert "summary: 5 claim(s): 4 supported, 1 unsupported. Supported: 1. Sandra Day" in text
     assert "forked from step 5 -> next: ('verify',) | claims now: ['c1']" in text
 
 

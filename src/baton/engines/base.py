@@ -37,7 +37,10 @@ class Engine(Protocol):
 
     Optional: ``local = True`` declares CPU work on this machine with no model call or network
     wait; the guard then runs the engine's turns inline instead of on a watched thread it can
-    abandon at a timeout (``baton.graph.guard``). Absent means not local."""
+    abandon at a timeout (``baton.graph.guard``). Absent means not local. Optional:
+    ``call(schema, system, user) -> schema instance``, one structured model call (the llm
+    engine has it): a specialist beyond these roles asks its model through it with its own
+    schema and prompt (see ``baton.nodes.summarize``), so adding one changes no engine."""
 
     name: str
 

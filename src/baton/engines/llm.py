@@ -18,7 +18,9 @@ raised as ``StepFailed`` with a ``baton.faults`` cause: ``missing_output``, ``in
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
@@ -77,6 +79,28 @@ class WriteAnswer(BaseModel):
     answer: str
 
 
+class Role(NamedTuple):
+    """One role of the llm engine: the structured output it binds (``schema``, whose class name
+    is the tool the model calls) and its system prompt."""
+
+    schema: type[BaseModel]
+    system: str
+
+
+ROLES: Mapping[str, Role] = MappingProxyType(
+    {
+        "supervise": Role(SupervisorRoute, prompts.SUPERVISE),
+        "research": Role(ResearchPicks, prompts.RESEARCH),
+        "analyze": Role(AnalyzeClaims, prompts.ANALYZE_ANSWER),
+        "analyze_check": Role(AnalyzeClaims, prompts.ANALYZE_CHECK),
+        "write": Role(WriteAnswer, prompts.WRITE),
+    }
+)
+"""The llm engine's roles by name (a node's name, or ``analyze_check`` for ``analyze`` on a
+check task): what each binds and is told. ``baton.testing.ROLE_TOOLS`` is derived from it. A
+specialist outside these roles calls ``LLMEngine.call(schema, system, user)`` with its own."""
+
+
 class LLMEngine:
     """Specialists backed by ``model`` (any LangChain ``BaseChatModel`` with tool calling).
 
@@ -122,8 +146,15 @@ class LLMEngine:
             self._structured[schema] = self.model.with_structured_output(schema, **kwargs)
         return self._structured[schema]
 
+    def ask(self, role: str, user: str) -> Any:
+        """One structured call in ``role`` (``ROLES``): its schema and system prompt, ``user``
+        as the message. Returns a ``ROLES[role].schema`` instance; raises ``StepFailed``."""
+        schema, system = ROLES[role]
+        return self.call(schema, system, user)
+
     def call(self, schema: type[BaseModel], system: str, user: str) -> BaseModel:
-        """One structured call. Returns a ``schema`` instance; raises ``StepFailed`` (see module)."""
+        """One structured call. Returns a ``schema`` instance; raises ``StepFailed`` (see module).
+        The entry point for specialists outside the built-in roles (their own schema and prompt)."""
         usage.touch()
         self.calls += 1
         try:
@@ -173,7 +204,7 @@ class LLMEngine:
             + "\n\n"
             + prompts.supervise_message(view.model_dump(mode="json"))
         )
-        out = self.call(SupervisorRoute, prompts.SUPERVISE, user)
+        out = self.ask("supervise", user)
         return Route(
             next=out.next.strip(),
             reason=f"model: {' '.join(out.reason.split())[:160]}" if out.reason else "model",
@@ -191,7 +222,7 @@ class LLMEngine:
             + "\n\nCANDIDATE PASSAGES:\n"
             + prompts.passages_block(candidates)
         )
-        out = self.call(ResearchPicks, prompts.RESEARCH, user)
+        out = self.ask("research", user)
         bad = [n for n in out.passages if not 1 <= n <= len(candidates)]
         if bad:
             raise fault(
@@ -224,8 +255,8 @@ class LLMEngine:
                 "EARLIER CLAIMS AND THE VERIFIER'S VERDICTS:\n"
                 + prompts.claims_block(previous, verdicts)
             )
-        system = prompts.ANALYZE_CHECK if task.kind == "check" else prompts.ANALYZE_ANSWER
-        out = self.call(AnalyzeClaims, system, "\n\n".join(parts))
+        role = "analyze_check" if task.kind == "check" else "analyze"
+        out = self.ask(role, "\n\n".join(parts))
         if not out.claims:
             raise fault("invalid_output", "missing_output", "the model made no claim").step_failed()
         by_id = {c.id: c for c in previous}
@@ -273,7 +304,7 @@ class LLMEngine:
                 or "(no supported claim: say that the sources do not establish an answer)"
             )
         )
-        out = self.call(WriteAnswer, prompts.WRITE, user)
+        out = self.ask("write", user)
         known = {s.id for s in task.sources}
         cited = set(re.findall(r"\[([^\[\]]{1,200})\]", out.answer))
         unknown = sorted(

@@ -4,7 +4,7 @@ Sources reach the model as *data*: each source sits between ``<<<SOURCE ...>>>``
 ``<<<END SOURCE ...>>>`` markers (any marker-like text inside a source is defused), and every
 system prompt says that text inside sources is never an instruction. Routing, verification
 and review do not depend on the model obeying that: the transition table and the
-supervisor's gates are enforced in code (``baton.nodes.supervise``).
+supervisor's gates are enforced in code (``baton.routing.gate``, ``baton.nodes.supervise``).
 """
 
 from __future__ import annotations

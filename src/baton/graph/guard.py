@@ -51,24 +51,21 @@ from langgraph.errors import GraphBubbleUp
 from langgraph.graph import END
 from langgraph.types import Command
 
-from baton.contracts import Failure
 from baton.errors import InvalidDecision, ScriptError, StepFailed, TransitionError
-from baton.faults import classify, fault
-from baton.graph.state import (
-    APPENDED_KEYS,
+from baton.faults import Fault, classify, fault
+from baton.graph.table import failure_target
+from baton.names import END_NODE, REVIEW_NODE
+from baton.policy import Policy
+from baton.state import (
     NodeContext,
+    NodeFn,
     RunState,
     account_of,
+    apply_update,
     merge_account,
     policy_of,
 )
-from baton.graph.table import END_NODE, REVIEW_NODE, failure_target
-from baton.policy import Policy
 from baton.usage import Meter, metered
-
-NodeFn = Callable[[RunState, NodeContext], "Command | dict[str, Any]"]
-"""A node: ``fn(state, ctx) -> Command | dict``. A dict is a state update whose goto is the
-node's only transition (an error when the table gives it several)."""
 
 
 class Turn(NamedTuple):
@@ -92,16 +89,10 @@ class Turn(NamedTuple):
     ended_at: datetime
 
     def values_after(self) -> dict[str, Any]:
-        """The state after the turn: ``update`` applied to ``state`` with ``RunState``'s
-        reducers (``account`` merged field by field; ``trace``, ``failures`` and ``bounds``
-        appended; every other key replaced)."""
-        after = {**self.state, **self.update}
-        for key in APPENDED_KEYS:
-            if key in self.update and self.state.get(key):
-                after[key] = [*self.state[key], *(self.update[key] or [])]
-        if "account" in self.update:
-            after["account"] = merge_account(self.state.get("account"), self.update["account"])
-        return after
+        """The state after the turn: ``update`` applied to ``state`` with ``RunState``'s own
+        reducers (``baton.state.apply_update``: ``account`` merged field by field; ``trace``,
+        ``failures`` and ``bounds`` appended; every other key replaced)."""
+        return apply_update(self.state, self.update)
 
 
 _TASK_ID = "__pregel_task_id"  # langgraph._internal._constants.CONFIG_KEY_TASK_ID
@@ -242,24 +233,20 @@ def guard(fn: NodeFn, ctx: NodeContext) -> Callable[[RunState], Command]:
     allowed = frozenset(ctx.table[ctx.name])
     is_end = ctx.name == END_NODE
 
-    def fail(state: RunState, kind: str, detail: str, retryable: bool | None = None) -> Command:
-        if retryable is None:
-            retryable = kind not in ("transition", "rejected")
-        failure = Failure(
-            node=ctx.name,
-            kind=kind,
-            detail=detail,
-            hop=int(account_of(state).get("hops", 0)),
-            retryable=retryable,
-        )
+    def fail(state: RunState, problem: Fault) -> Command:
+        failure = problem.failure(ctx.name, int(account_of(state).get("hops", 0)))
         return Command(
             goto=failure_target(ctx.table, ctx.name),
             update={
                 "failures": [failure],
                 "pending_failure": failure,
-                "trace": [f"{ctx.name}: {kind}: {detail}"],
+                "trace": [f"{ctx.name}: {failure.kind}: {failure.detail}"],
             },
         )
+
+    def refuse(state: RunState, detail: str) -> Command:
+        """A goto outside the table: a ``transition`` failure (cause ``route``), not retried."""
+        return fail(state, Fault("transition", "route", False, detail))
 
     timed = ctx.name != REVIEW_NODE  # the human gate is never on the clock
 
@@ -278,11 +265,8 @@ def guard(fn: NodeFn, ctx: NodeContext) -> Callable[[RunState], Command]:
             result = _turn(fn, state, ctx, meter, policy_of(state)) if timed else fn(state, ctx)
         except (GraphBubbleUp, InvalidDecision, ScriptError):
             raise  # interrupt() and other LangGraph control flow; a bad resume value; a broken test script
-        except StepFailed as exc:
-            return fail(state, exc.kind, exc.detail, exc.retryable)
         except Exception as exc:  # noqa: BLE001 - every node error becomes a recorded Failure
-            f = classify(exc)
-            return fail(state, f.kind, f.detail, f.retryable)
+            return fail(state, classify(exc))  # a StepFailed keeps its kind, cause, retryable
 
         if isinstance(result, Command):
             update, targets = result.update, _goto_list(result.goto)
@@ -291,30 +275,30 @@ def guard(fn: NodeFn, ctx: NodeContext) -> Callable[[RunState], Command]:
         else:
             return fail(
                 state,
-                "invalid_output",
-                f"node returned {type(result).__name__}, expected Command or dict",
+                Fault(
+                    "invalid_output",
+                    "invalid_output",
+                    True,
+                    f"node returned {type(result).__name__}, expected Command or dict",
+                ),
             )
 
         if is_end:
             if targets:
                 err = TransitionError(ctx.name, ", ".join(targets), allowed)
-                return fail(state, "transition", str(err))
+                return refuse(state, str(err))
             return Command(goto=END, update=update)
         if not targets:
             if len(allowed) != 1:
-                return fail(
-                    state,
-                    "transition",
-                    f"{ctx.name} gave no goto and has {len(allowed)} possible transitions",
+                return refuse(
+                    state, f"{ctx.name} gave no goto and has {len(allowed)} possible transitions"
                 )
             targets = list(allowed)
         if len(targets) != 1:
-            return fail(
-                state, "transition", f"{ctx.name} tried to go to several nodes at once: {targets}"
-            )
+            return refuse(state, f"{ctx.name} tried to go to several nodes at once: {targets}")
         target = targets[0]
         if target not in allowed:
-            return fail(state, "transition", str(TransitionError(ctx.name, target, allowed)))
+            return refuse(state, str(TransitionError(ctx.name, target, allowed)))
         return Command(goto=target, update=update)
 
     run.__name__ = ctx.name

@@ -9,28 +9,35 @@ human gate) may go back to ``supervise`` or end at ``finish``; ``finish`` ends t
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from types import MappingProxyType
 
 from baton.errors import GraphValidationError
+from baton.graph.registry import SPECIALISTS
+from baton.names import END_NODE, REVIEW_NODE, START_NODE
+from baton.specialists import Specialist
 
 Table = dict[str, set[str]]
 """``{node: {nodes it may go to}}``. ``finish`` maps to an empty set (it ends the run)."""
 
-START_NODE = "supervise"
-END_NODE = "finish"
-REVIEW_NODE = "review"
-SPECIALISTS: tuple[str, ...] = ("research", "analyze", "write", "verify")
-"""Nodes that do work for the supervisor. A handoff to one of them costs one hop."""
 
-DEFAULT_TABLE: Mapping[str, frozenset[str]] = {
-    "supervise": frozenset({"research", "analyze", "write", "verify", "review", "finish"}),
-    "research": frozenset({"supervise"}),
-    "analyze": frozenset({"supervise"}),
-    "write": frozenset({"supervise"}),
-    "verify": frozenset({"supervise"}),
-    "review": frozenset({"supervise", "finish"}),
-    "finish": frozenset(),
-}
+def table_for(specialists: Sequence[Specialist]) -> Mapping[str, frozenset[str]]:
+    """The hub-and-spoke table of ``specialists``: ``supervise`` may hand to each of them, to
+    ``review`` and to ``finish``; each specialist returns to ``supervise``; ``review`` goes
+    back to ``supervise`` or ends at ``finish``; ``finish`` ends the run."""
+    names = [s.name for s in specialists]
+    return MappingProxyType(
+        {
+            START_NODE: frozenset({*names, REVIEW_NODE, END_NODE}),
+            **{name: frozenset({START_NODE}) for name in names},
+            REVIEW_NODE: frozenset({START_NODE, END_NODE}),
+            END_NODE: frozenset(),
+        }
+    )
+
+
+DEFAULT_TABLE: Mapping[str, frozenset[str]] = table_for(SPECIALISTS)
+"""baton's default table, derived from the registry (``baton.graph.registry.SPECIALISTS``)."""
 
 
 def default_table() -> Table:

@@ -6,7 +6,8 @@ from __future__ import annotations
 from langgraph.types import Command
 
 from baton.errors import StepFailed
-from baton.graph.state import (
+from baton.nodes._common import invalid_citations
+from baton.state import (
     NodeContext,
     RunState,
     claims_of,
@@ -15,7 +16,6 @@ from baton.graph.state import (
     task_of,
     verdicts_of,
 )
-from baton.nodes._common import invalid_citations
 
 
 def analyze(state: RunState, ctx: NodeContext) -> Command:

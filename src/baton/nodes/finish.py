@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from baton.answer import compose_answer
 from baton.contracts import Report
-from baton.engines.offline import compose_answer
-from baton.graph.state import (
+from baton.state import (
     NodeContext,
     RunState,
     claims_of,

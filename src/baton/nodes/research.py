@@ -5,8 +5,8 @@ from __future__ import annotations
 from langgraph.types import Command
 
 from baton.errors import StepFailed
-from baton.graph.state import NodeContext, RunState, handoff_of, task_of
 from baton.nodes._common import evidence_problems
+from baton.state import NodeContext, RunState, handoff_of, task_of
 
 
 def research(state: RunState, ctx: NodeContext) -> Command:

@@ -12,42 +12,24 @@ from pydantic import ValidationError
 
 from baton.contracts import Claim, Decision, ReviewRequest, Route
 from baton.errors import InvalidDecision, StepFailed
-from baton.graph.state import (
+from baton.names import END_NODE, START_NODE
+from baton.nodes._common import review_request
+from baton.state import (
     NodeContext,
     RunState,
     account_of,
     claims_of,
     decisions_of,
-    failures_of,
-    policy_of,
     review_of,
     verdicts_of,
 )
-from baton.graph.table import END_NODE, REVIEW_NODE, START_NODE
-
-
-def review_request(state: RunState, ctx: NodeContext) -> ReviewRequest:
-    """The pending request, or one built from the failure that sent the run here."""
-    request = review_of(state)
-    if request is not None:
-        return request
-    return ReviewRequest(
-        reason="failure",
-        hop=int(account_of(state).get("hops", 0)),
-        max_hops=int(account_of(state).get("max_hops", policy_of(state).max_hops)),
-        claims=claims_of(state),
-        verdicts=verdicts_of(state),
-        failures=failures_of(state),
-        trace=list(state.get("trace") or [])[-50:],
-        allowed_targets=sorted(
-            t for t in ctx.table.get(START_NODE, ()) if t not in (REVIEW_NODE, END_NODE)
-        ),
-    )
 
 
 def review(state: RunState, ctx: NodeContext) -> Command:
     """Pause for a reviewer, then apply the ``Decision`` (see ``Decision`` for each action)."""
-    request = review_request(state, ctx)
+    request = review_of(state)  # set by supervise when it escalates
+    if request is None:  # a node's failure sent the run here directly
+        request = review_request(state, ctx.table)
     try:
         answer = interrupt(request.model_dump(mode="json"), response_schema=Decision)
     except ValidationError as exc:  # only a bad resume value; the pause itself is not caught
@@ -62,37 +44,38 @@ def review(state: RunState, ctx: NodeContext) -> Command:
             + (f": {decision.note}" if decision.note else "")
         ],
     }
-    if decision.action == "approve":
-        return Command(goto=END_NODE, update=base)
-    if decision.action == "reject":
-        return Command(goto=END_NODE, update={**base, "outcome": "rejected"})
-    if decision.action == "extend":
-        return Command(
-            goto=START_NODE,
-            update={
-                **base,
-                "account": {
-                    "max_hops": int(account_of(state).get("max_hops", request.max_hops))
-                    + int(decision.extra_hops or 0)
-                },
-            },
+    return _APPLY[decision.action](state, request, decision, base)
+
+
+def _approve(state: RunState, request: ReviewRequest, decision: Decision, base: dict) -> Command:
+    return Command(goto=END_NODE, update=base)
+
+
+def _reject(state: RunState, request: ReviewRequest, decision: Decision, base: dict) -> Command:
+    return Command(goto=END_NODE, update={**base, "outcome": "rejected"})
+
+
+def _extend(state: RunState, request: ReviewRequest, decision: Decision, base: dict) -> Command:
+    max_hops = int(account_of(state).get("max_hops", request.max_hops))
+    return Command(
+        goto=START_NODE,
+        update={**base, "account": {"max_hops": max_hops + int(decision.extra_hops or 0)}},
+    )
+
+
+def _send_back(state: RunState, request: ReviewRequest, decision: Decision, base: dict) -> Command:
+    if decision.target not in request.allowed_targets:
+        raise StepFailed(
+            "rejected",
+            f"send_back target {decision.target!r} is not allowed (allowed: {request.allowed_targets})",
         )
-    if decision.action == "send_back":
-        if decision.target not in request.allowed_targets:
-            raise StepFailed(
-                "rejected",
-                f"send_back target {decision.target!r} is not allowed (allowed: {request.allowed_targets})",
-            )
-        return Command(
-            goto=START_NODE,
-            update={
-                **base,
-                "directive": Route(
-                    next=decision.target, reason="sent back by reviewer", instructions=decision.note
-                ),
-            },
-        )
-    # edit
+    directive = Route(
+        next=decision.target, reason="sent back by reviewer", instructions=decision.note
+    )
+    return Command(goto=START_NODE, update={**base, "directive": directive})
+
+
+def _edit(state: RunState, request: ReviewRequest, decision: Decision, base: dict) -> Command:
     edits = decision.edits
     assert edits is not None  # Decision's validator guarantees it
     by_id = {e.claim_id: e for e in edits.claims}
@@ -106,7 +89,6 @@ def review(state: RunState, ctx: NodeContext) -> Command:
             claims.append(c)
         elif not e.drop:
             claims.append(c.model_copy(update={"text": e.text.strip(), "author": "reviewer"}))
-    changed = set(by_id)
     guidance = list(state.get("guidance") or [])
     if edits.instructions:
         guidance.append(f"reviewer {decision.reviewer}: {edits.instructions}")
@@ -115,8 +97,19 @@ def review(state: RunState, ctx: NodeContext) -> Command:
         update={
             **base,
             "claims": claims,
-            "verdicts": [v for v in verdicts_of(state) if v.claim_id not in changed],
+            "verdicts": [v for v in verdicts_of(state) if v.claim_id not in by_id],
             "answer": None,
             "guidance": guidance,
         },
     )
+
+
+_APPLY = {
+    "approve": _approve,
+    "reject": _reject,
+    "extend": _extend,
+    "send_back": _send_back,
+    "edit": _edit,
+}
+"""How each ``Decision.action`` is applied: ``(state, request, decision, base update) ->
+Command``."""

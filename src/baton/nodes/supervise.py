@@ -1,54 +1,60 @@
 """``supervise``: the hub. Owns the task and its success criteria, enforces the policy, and
 hands the work to one specialist at a time as a ``Handoff``.
 
-Order of decisions, each turn:
+Each turn evaluates ``RULES`` in order; a rule is ``rule(state, ctx) -> Command | None`` and
+the first that returns a ``Command`` decides:
 
-0. the run's bounds: tokens past the budget: ``review`` (``budget_exceeded``); node time past
-   ``policy.pipeline_timeout_s``: ``review`` (``failure``, a ``timeout`` Failure). Each such
-   review grants one more budget (the account's ``token_allowance`` / ``time_allowance``), so every further
-   budget's worth of work needs a human;
-1. a pending failure: the circuit breaker first (the same failure signature met by two nodes
-   escalates at once, ``baton.faults.signature``); else retry its node with the error fed
-   back while the shared retry pool allows (after an exponential backoff with jitter for
-   transient causes: timeout, rate_limit, server_error, connection), else escalate to
-   ``review`` (reason ``failure``);
-2. a reviewer's ``send_back``: hand the work to that node with the reviewer's note (the
-   reviewer authorised it, so it is made even at the hop ceiling);
-3. (tokens: see 0);
-4. a contradicted claim: ``review`` (``contradicted``);
-5. otherwise the plan (research -> analyze -> verify -> revise while refused -> write ->
-   finish), offered to the engine as ``suggested``; the engine's ``Route`` is validated
-   against the transition table and the supervisor's gates (``gate``: no ``finish`` or
-   ``review`` the plan does not call for, no ``write`` or ``finish`` while a claim lacks a
-   verdict), so nothing a source says can change routing or skip verification. A refused or
-   failed route is a recorded ``Failure`` and is asked again with the error fed back, from
-   the same pool; when the pool is spent the run escalates. Custom specialists (nodes the table lets ``supervise``
-   hand to beyond the built-in ones, e.g. added with ``build_graph(table, nodes=...)``) run
-   once each, in name order, after the claims are verified and before ``write``
-   (``supervise`` counts the handoff in the account's ``done[name]``);
-6. a handoff to a specialist at ``max_hops``: ``review`` (``hop_limit``).
+1. ``budget_rule``, the run's bounds: tokens past the budget: ``review``
+   (``budget_exceeded``); node time past ``policy.pipeline_timeout_s``: ``review``
+   (``failure``, a ``timeout`` Failure). Each such review grants one more budget (the
+   account's ``token_allowance`` / ``time_allowance``), so every further budget's worth of
+   work needs a human;
+2. ``failure_rule``, a pending failure: the circuit breaker first (the same failure signature
+   met by two nodes escalates at once, ``baton.faults.register``); else retry its node with
+   the error fed back while the shared retry pool allows (after an exponential backoff with
+   jitter for transient causes: timeout, rate_limit, server_error, connection;
+   ``baton.faults.back_off``), else escalate to ``review`` (reason ``failure``);
+3. ``directive_rule``, a reviewer's ``send_back``: hand the work to that node with the
+   reviewer's note (the reviewer authorised it, so it is made even at the hop ceiling);
+4. ``contradicted_rule``, a contradicted claim: ``review`` (``contradicted``);
+5. ``route_rule``, otherwise the plan (``baton.routing.plan``: the graph's specialists in
+   plan order, ``ctx.specialists``, each run when ready), offered to the engine as
+   ``suggested``; the engine's ``Route`` is validated against the transition table and the
+   supervisor's gates (``baton.routing.gate``: no ``finish`` or ``review`` the plan does not
+   call for, no ``write`` or ``finish`` while a claim lacks a verdict), so nothing a source
+   says can change routing or skip verification. A refused or failed route is a recorded
+   ``Failure`` and is asked again with the error fed back, from the same pool; when the pool
+   is spent the run escalates. A specialist without ``ready`` runs once (``supervise``
+   counts the handoff in the account's ``done[name]``). A handoff to a specialist at
+   ``max_hops``: ``review`` (``hop_limit``).
+
+Every update is built as a plain dict (``combine`` joins two); no ``Command`` is changed after
+it is made.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from langgraph.errors import GraphBubbleUp
 from langgraph.types import Command
 
-from baton import faults
-from baton.contracts import Failure, Handoff, ReviewRequest, Route
+from baton.contracts import Failure, Handoff, Route, Task
 from baton.engines.base import SupervisorView
 from baton.errors import InvalidDecision, ScriptError
-from baton.faults import MAX_BACKOFF_S, TRANSIENT, backoff_s, cause_of, classify, fault, signature
-from baton.graph.state import (
+from baton.faults import Fault, back_off, breaker_bound, classify, fault, register
+from baton.names import END_NODE, REVIEW_NODE, SUPERVISE
+from baton.nodes._common import review_request
+from baton.routing import can_retry, gate, plan, retry_pool
+from baton.specialists import DEFAULT_EXPECTED_OUTPUT, DEFAULT_INSTRUCTIONS, Specialist
+from baton.state import (
+    APPENDED_KEYS,
     NodeContext,
     RunState,
     account_of,
     claims_of,
     directive_of,
-    failures_of,
     handoff_of,
     merge_account,
     pending_failure_of,
@@ -56,23 +62,51 @@ from baton.graph.state import (
     task_of,
     verdicts_of,
 )
-from baton.graph.table import END_NODE, REVIEW_NODE, SPECIALISTS
 
-NAME = "supervise"
+NAME = SUPERVISE
 
-EXPECTED_OUTPUT = {
-    "research": "Ranked passages: source spans (source id, character offsets, text) relevant to the question.",
-    "analyze": "Claims: short factual statements, each with citations that quote source spans exactly.",
-    "verify": "One verdict per new claim: supported, unsupported or contradicted, with evidence spans.",
-    "write": "The answer: only supported claims, each followed by its [source id] citations.",
-}
-INSTRUCTIONS = {
-    "research": "Find the source passages that bear on the question.",
-    "analyze": "Make checkable claims that answer the question, citing the passages that support them.",
-    "verify": "Check every new claim against all sources.",
-    "write": "Compose the answer from the supported claims; cite every claim.",
-}
 ON_FAILURE = "Return a Failure naming what is missing; never return an empty result. The supervisor retries from the shared pool or escalates to review."
+
+Rule = Callable[[RunState, NodeContext], "Command | None"]
+"""One supervisor rule: a ``Command`` when it decides the turn, else None."""
+
+
+def supervise(state: RunState, ctx: NodeContext) -> Command:
+    """Decide the next step: the first of ``RULES`` that returns a ``Command`` (see the module
+    docstring). ``route_rule`` always decides, so a turn never ends without one."""
+    for rule in RULES:
+        cmd = rule(state, ctx)
+        if cmd is not None:
+            return cmd
+    raise AssertionError("route_rule always decides")  # pragma: no cover
+
+
+# -- updates ---------------------------------------------------------------------------------
+
+
+def combine(update: Mapping[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
+    """A new update: ``update`` with ``extra`` added (``extra``'s lines come first in the
+    append-only keys, its ``account`` fields win, its other keys replace). Neither is changed."""
+    out = dict(update)
+    for key, value in extra.items():
+        if key in APPENDED_KEYS and key in out:
+            out[key] = [*value, *out[key]]
+        elif key == "account":
+            out[key] = merge_account(out.get(key), value)
+        else:
+            out[key] = value
+    return out
+
+
+def _with(cmd: Command, extra: Mapping[str, Any]) -> Command:
+    """A new ``Command`` to the same node with ``combine(cmd.update, extra)``."""
+    return Command(goto=cmd.goto, update=combine(cmd.update, extra))
+
+
+def _cleared(state: RunState, *keys: str) -> dict[str, None]:
+    """``{key: None}`` for each of ``keys`` that is set: a key already clear is not written
+    again (each write is a checkpoint row and an audit ``changed`` entry)."""
+    return {k: None for k in keys if state.get(k) is not None}
 
 
 def _counts(verdicts) -> dict[str, int]:
@@ -82,52 +116,12 @@ def _counts(verdicts) -> dict[str, int]:
     return out
 
 
-def _can_retry(state: RunState, node: str) -> bool:
-    policy = policy_of(state)
-    retries = account_of(state).get("retries") or {}
-    return (
-        retries.get(node, 0) < policy.max_retries_per_agent
-        and sum(retries.values()) < policy.retry_budget
-    )
+# -- the three things a turn can emit: a handoff, a review, the end -----------------------------
 
 
-def custom_specialists(table) -> list[str]:
-    """Nodes ``supervise`` may hand to that are not built in (sorted): the extension point
-    for specialists added to the table."""
-    return sorted(
-        t for t in table[NAME] if t not in SPECIALISTS and t not in (REVIEW_NODE, END_NODE)
-    )
-
-
-def plan(state: RunState, custom: tuple[str, ...] | list[str] = ()) -> tuple[str, str]:
-    """The deterministic next step and why: ``(node, reason)``. ``review`` means the
-    refinement loop is out of retries. ``custom``: custom specialists, each planned once
-    (until ``account_of(state)["done"][name]`` is set) after verification and before ``write``."""
-    account = account_of(state)
-    done = account.get("done") or {}
-    claims = claims_of(state)
-    verdicts = {v.claim_id: v for v in verdicts_of(state)}
-    if not state.get("passages"):  # research never ends without passages (that is a Failure)
-        return "research", "no passages yet"
-    if not claims:
-        return "analyze", "no claims yet"
-    if any(c.id not in verdicts for c in claims):
-        return "verify", "claims without a verdict"
-    refused = [c for c in claims if c.author == "analyze" and verdicts[c.id].label != "supported"]
-    if refused:
-        if (
-            _can_retry(state, "analyze")
-            and account.get("iterations", 0) < policy_of(state).max_iterations
-        ):
-            return "analyze", f"{len(refused)} claim(s) refused by the verifier: revise"
-        if not any(verdicts[c.id].label == "supported" for c in claims):
-            return REVIEW_NODE, "retries_exhausted"
-    for name in custom:
-        if not done.get(name):
-            return name, "custom specialist in the table"
-    if not state.get("answer"):
-        return "write", "no answer yet"
-    return END_NODE, "answer written from verified claims"
+def _spec(ctx: NodeContext, name: str) -> Specialist | None:
+    """The graph's ``Specialist`` named ``name`` (None for a node outside the plan)."""
+    return next((s for s in ctx.specialists if s.name == name), None)
 
 
 def _context(state: RunState, target: str) -> list[str]:
@@ -151,17 +145,22 @@ def _context(state: RunState, target: str) -> list[str]:
     return notes[:20]
 
 
-def _handoff(state: RunState, target: str, instructions: str, reason: str) -> Command:
-    task = task_of(state)
+def _handoff(
+    state: RunState, ctx: NodeContext, target: str, instructions: str, reason: str
+) -> Command:
+    """Hand the work to ``target`` (one hop), with the ``Handoff`` its ``Specialist`` describes."""
     hop = int(account_of(state).get("hops", 0)) + 1
+    spec = _spec(ctx, target)
     handoff = Handoff(
         sender=NAME,
         recipient=target,
         hop=hop,
-        instructions=instructions or INSTRUCTIONS.get(target, f"Do the {target} step."),
+        instructions=instructions
+        or (spec.instructions if spec else "")
+        or DEFAULT_INSTRUCTIONS.format(name=target),
         context=_context(state, target),
-        constraints=task.constraints,
-        expected_output=EXPECTED_OUTPUT.get(target, "A result in the node's declared contract."),
+        constraints=task_of(state).constraints,
+        expected_output=spec.expected_output if spec else DEFAULT_EXPECTED_OUTPUT,
         on_failure=ON_FAILURE,
     )
     return Command(
@@ -175,45 +174,33 @@ def _handoff(state: RunState, target: str, instructions: str, reason: str) -> Co
     )
 
 
-def _cleared(state: RunState, *keys: str) -> dict[str, None]:
-    """``{key: None}`` for each of ``keys`` that is set: a key already clear is not written
-    again (each write is a checkpoint row and an audit ``changed`` entry)."""
-    return {k: None for k in keys if state.get(k) is not None}
-
-
 def _escalate(
     state: RunState,
     ctx: NodeContext,
     reason: str,
     bound: str | None,
-    extra: list[Failure] | None = None,
+    failures: Sequence[Failure] = (),
 ) -> Command:
-    account = account_of(state)
-    hop = int(account.get("hops", 0))
-    request = ReviewRequest(
-        reason=reason,  # type: ignore[arg-type]
-        hop=hop,
-        max_hops=int(account.get("max_hops", policy_of(state).max_hops)),
-        bound=bound,
-        handoff=handoff_of(state),
-        claims=claims_of(state),
-        verdicts=verdicts_of(state),
-        failures=failures_of(state) + list(extra or []),
-        trace=list(state.get("trace") or [])[-50:],
-        allowed_targets=sorted(t for t in ctx.table[NAME] if t not in (REVIEW_NODE, END_NODE)),
+    """Pause for a reviewer: the ``ReviewRequest`` (``review_request``) with ``failures`` added
+    to the run's."""
+    request = review_request(
+        state, ctx.table, reason, bound=bound, failures=failures, handoff=handoff_of(state)
     )
-    update = {
+    update: dict[str, Any] = {
         "review": request,
         **_cleared(state, "pending_failure", "directive"),
-        "trace": [f"hop {hop}: supervise -> review ({reason}{': ' + bound if bound else ''})"],
+        "trace": [
+            f"hop {request.hop}: supervise -> review ({reason}{': ' + bound if bound else ''})"
+        ],
     }
-    if extra:
-        update["failures"] = list(extra)
+    if failures:
+        update["failures"] = list(failures)
     return Command(goto=REVIEW_NODE, update=update)
 
 
 def _go(state: RunState, ctx: NodeContext, target: str, instructions: str, reason: str) -> Command:
-    if target in (REVIEW_NODE,):
+    """The step to ``target``: a review, the end, or a handoff (``review`` at ``max_hops``)."""
+    if target == REVIEW_NODE:
         return _escalate(state, ctx, reason, None)
     if target == END_NODE:
         return Command(
@@ -227,106 +214,34 @@ def _go(state: RunState, ctx: NodeContext, target: str, instructions: str, reaso
     max_hops = int(account.get("max_hops", policy_of(state).max_hops))
     if int(account.get("hops", 0)) >= max_hops:
         return _escalate(state, ctx, "hop_limit", f"max_hops={max_hops}")
-    return _handoff(state, target, instructions, reason)
+    return _handoff(state, ctx, target, instructions, reason)
 
 
-def supervise(state: RunState, ctx: NodeContext) -> Command:
-    """Decide the next step (see the module docstring) and emit the ``Handoff``."""
-    task = task_of(state)
-    policy = policy_of(state)
-
-    bound = _over_budget(state, ctx)
-    if bound is not None:
-        return bound
-
-    failure = pending_failure_of(state)
-    if failure is not None:
-        return _on_failure(state, ctx, failure)
-
-    directive = directive_of(state)
-    if directive is not None:
-        # The reviewer authorised this handoff: it is made even at the hop ceiling.
-        return _handoff(state, directive.next, directive.instructions, "sent back by reviewer")
-
-    verdicts = verdicts_of(state)
-    if any(v.label == "contradicted" for v in verdicts):
-        return _escalate(state, ctx, "contradicted", None)
-
-    custom = custom_specialists(ctx.table)
-    suggested, why = plan(state, custom)
-    if suggested == REVIEW_NODE:
-        pool = sum((account_of(state).get("retries") or {}).values())
-        return _escalate(
-            state,
-            ctx,
-            why,
-            f"retry pool {pool}/{policy.retry_budget}, max_retries_per_agent={policy.max_retries_per_agent}",
-        )
-
-    options = sorted(ctx.table[NAME])
-    account = account_of(state)
-    view = SupervisorView(
-        question=task.question,
-        kind=task.kind,
-        hop=int(account.get("hops", 0)),
-        max_hops=int(account.get("max_hops", policy.max_hops)),
-        options=options,
-        suggested=suggested,
-        passages=len(state.get("passages") or []),
-        claims=len(claims_of(state)),
-        verdict_counts=_counts(verdicts),
-        answer_written=bool(state.get("answer")),
-        notes=list(state.get("guidance") or []),
-    )
-    route, refused, extra = _choose_route(state, ctx, task, view, why)
-    if route is None:
-        return refused
-    cmd = _go(state, ctx, route.next, route.instructions, route.reason or why)
-    _merge(cmd, extra)
-    if cmd.goto in custom:  # a custom specialist is planned once: count the handoff
-        done = dict(account.get("done") or {})
-        _charge(cmd, done={**done, cmd.goto: done.get(cmd.goto, 0) + 1})
-    if route.next == "analyze" and state.get("claims") and cmd.goto == "analyze":
-        retries = dict(account.get("retries") or {})
-        retries["analyze"] = retries.get("analyze", 0) + 1
-        _charge(cmd, retries=retries, iterations=int(account.get("iterations", 0)) + 1)
-    return cmd
+def _breaker(
+    state: RunState,
+    ctx: NodeContext,
+    registry: dict,
+    tripped: tuple[str, list[str]],
+    failures: Sequence[Failure] = (),
+) -> Command:
+    bound = breaker_bound(tripped)
+    cmd = _escalate(state, ctx, "failure", bound, failures)
+    return _with(cmd, {"account": {"error_registry": registry}, "bounds": [bound]})
 
 
-# -- bounds, failures and the route gate (see the module docstring, steps 0, 1 and 5) -------
+# -- the rules, in order ---------------------------------------------------------------------
 
 
-def _merge(cmd: Command, extra: dict) -> Command:
-    """Add ``extra`` to ``cmd``'s update (lists of append-only keys are concatenated, the
-    ``account`` fields are merged)."""
-    for key, value in extra.items():
-        if key in ("failures", "trace", "bounds") and key in cmd.update:
-            cmd.update[key] = list(value) + list(cmd.update[key])
-        elif key == "account":
-            _charge(cmd, **value)
-        else:
-            cmd.update[key] = value
-    return cmd
-
-
-def _charge(cmd: Command, **fields: Any) -> Command:
-    """Write ``fields`` to the ``account`` in ``cmd``'s update (kept with the fields already
-    there)."""
-    cmd.update["account"] = merge_account(cmd.update.get("account"), fields)  # type: ignore[arg-type]
-    return cmd
-
-
-def _over_budget(state: RunState, ctx: NodeContext) -> Command | None:
-    """Step 0: the token budget and the pipeline timeout."""
+def budget_rule(state: RunState, ctx: NodeContext) -> Command | None:
+    """Tokens past the allowance, or node time past the time allowance: ``review``."""
     policy = policy_of(state)
     account = account_of(state)
     tokens = int(account.get("tokens", 0))
     allowance = int(account.get("token_allowance") or policy.max_tokens_per_task)
     if tokens > allowance:
         bound = f"max_tokens_per_task={policy.max_tokens_per_task} (used {tokens})"
-        cmd = _escalate(state, ctx, "budget_exceeded", bound)
-        return _merge(
-            cmd,
+        return _with(
+            _escalate(state, ctx, "budget_exceeded", bound),
             {
                 "account": {"token_allowance": tokens + policy.max_tokens_per_task},
                 "bounds": [f"budget_exceeded: {tokens} tokens used, budget {allowance}"],
@@ -338,14 +253,13 @@ def _over_budget(state: RunState, ctx: NodeContext) -> Command | None:
         late = Failure(
             node=NAME,
             kind="timeout",
+            cause="pipeline_timeout",
             detail=f"pipeline_timeout: node turns took {elapsed:.1f} s, limit {limit:.1f} s",
             hop=int(account.get("hops", 0)),
         )
-        cmd = _escalate(
-            state, ctx, "failure", f"pipeline_timeout_s={policy.pipeline_timeout_s:g}", [late]
-        )
-        return _merge(
-            cmd,
+        bound = f"pipeline_timeout_s={policy.pipeline_timeout_s:g}"
+        return _with(
+            _escalate(state, ctx, "failure", bound, [late]),
             {
                 "account": {"time_allowance": elapsed + policy.pipeline_timeout_s},
                 "bounds": [f"pipeline_timeout: {elapsed:.1f} s of node time, limit {limit:.1f} s"],
@@ -354,187 +268,194 @@ def _over_budget(state: RunState, ctx: NodeContext) -> Command | None:
     return None
 
 
-def _register(
-    registry: Mapping[str, list[str]] | None, failures: list[Failure]
-) -> tuple[dict[str, list[str]], tuple[str, list[str]] | None]:
-    """Record ``failures`` in a copy of the error registry (the account's ``error_registry``).
-    Returns the new registry and, when a signature has now been met by two or more nodes,
-    ``(signature, nodes)`` (the breaker trips)."""
-    registry = {k: list(v) for k, v in (registry or {}).items()}
-    tripped = None
-    for f in failures:
-        sig = signature(f.kind, f.detail)
-        nodes = registry.setdefault(sig, [])
-        if f.node not in nodes:
-            nodes.append(f.node)
-        if len(nodes) >= 2 and tripped is None:
-            tripped = (sig, sorted(nodes))
-    return registry, tripped
-
-
-def _breaker(
-    state: RunState,
-    ctx: NodeContext,
-    registry: dict,
-    tripped: tuple[str, list[str]],
-    extra: list[Failure] | None = None,
-) -> Command:
-    sig, nodes = tripped
-    what = sig.split("|", 1)[0]
-    bound = f"circuit breaker: the same failure ({what}) met by {', '.join(nodes)}"
-    cmd = _escalate(state, ctx, "failure", bound, extra)
-    return _merge(cmd, {"account": {"error_registry": registry}, "bounds": [bound]})
-
-
-def _backoff(state: RunState, failure: Failure, attempt: int) -> float:
-    """Sleep before a retry when the cause is transient; returns the seconds waited."""
-    if cause_of(failure.detail, failure.kind) not in TRANSIENT:
-        return 0.0
+def failure_rule(state: RunState, ctx: NodeContext) -> Command | None:
+    """A pending failure: the circuit breaker, then a retry from the shared pool (after the
+    backoff of a transient cause), else ``review``."""
+    failure = pending_failure_of(state)
+    if failure is None:
+        return None
     policy = policy_of(state)
-    wait = backoff_s(
-        policy.retry_backoff_base_s,
-        attempt,
-        cap_s=min(MAX_BACKOFF_S, policy.agent_turn_timeout_s / 2),
-    )
-    if wait > 0:
-        faults.sleep(wait)
-    return wait
-
-
-def _on_failure(state: RunState, ctx: NodeContext, failure: Failure) -> Command:
-    """Step 1: the circuit breaker, then a retry from the shared pool, else review."""
-    policy = policy_of(state)
-    registry, tripped = _register(account_of(state).get("error_registry"), [failure])
+    registry, tripped = register(account_of(state).get("error_registry"), [failure])
     if tripped is not None:
         return _breaker(state, ctx, registry, tripped)
-    if failure.retryable and failure.node in ctx.table[NAME] and _can_retry(state, failure.node):
+    node = failure.node
+    if failure.retryable and node in ctx.table[NAME] and can_retry(state, node):
         retries = dict(account_of(state).get("retries") or {})
-        retries[failure.node] = retries.get(failure.node, 0) + 1
-        wait = _backoff(state, failure, retries[failure.node])
-        why = f"retry {retries[failure.node]} after {failure.kind}" + (
+        retries[node] = retries.get(node, 0) + 1
+        wait = back_off(failure, policy, retries[node])
+        why = f"retry {retries[node]} after {failure.kind}" + (
             f"; backoff {wait:.2f} s" if wait else ""
         )
-        cmd = _go(
-            state,
-            ctx,
-            failure.node,
-            f"{INSTRUCTIONS.get(failure.node, '')} Your previous attempt failed: {failure.detail}".strip(),
-            why,
+        spec = _spec(ctx, node)
+        instructions = (
+            f"{spec.instructions if spec else ''} Your previous attempt failed: {failure.detail}"
         )
-        if cmd.goto == failure.node:
-            _charge(cmd, retries=retries)
-        return _charge(cmd, error_registry=registry)
-    pool = sum((account_of(state).get("retries") or {}).values())
-    cmd = _escalate(
-        state,
-        ctx,
-        "failure",
-        f"retry pool {pool}/{policy.retry_budget} used" if failure.retryable else None,
-    )
-    return _charge(cmd, error_registry=registry)
+        cmd = _go(state, ctx, node, instructions.strip(), why)
+        charged = {"retries": retries} if cmd.goto == node else {}  # not when hop_limit
+        return _with(cmd, {"account": {**charged, "error_registry": registry}})
+    bound = f"retry pool {retry_pool(state)}/{policy.retry_budget} used"
+    cmd = _escalate(state, ctx, "failure", bound if failure.retryable else None)
+    return _with(cmd, {"account": {"error_registry": registry}})
 
 
-def gate(state: RunState, target: str, suggested: str) -> str | None:
-    """Why the supervisor refuses a route to ``target`` the table allows (None: accepted).
+def directive_rule(state: RunState, ctx: NodeContext) -> Command | None:
+    """A reviewer's ``send_back``: hand the work over even at the hop ceiling (the reviewer
+    authorised it)."""
+    directive = directive_of(state)
+    if directive is None:
+        return None
+    return _handoff(state, ctx, directive.next, directive.instructions, "sent back by reviewer")
 
-    The model may reorder work but never skip verification or end the run early: ``finish``
-    and ``review`` only when the plan calls for them; ``write`` and ``verify`` only with
-    claims, and ``write`` only when every claim has a verdict."""
-    claims = claims_of(state)
-    judged = {v.claim_id for v in verdicts_of(state)}
-    unverified = [c.id for c in claims if c.id not in judged]
-    if target == END_NODE and suggested != END_NODE:
-        return f"finish refused: the run is not done (next step: {suggested})"
-    if target == REVIEW_NODE and suggested != REVIEW_NODE:
-        return "review refused: escalation follows the policy, not the model"
-    if target in ("write", "verify") and not claims:
-        return f"{target} refused: there is no claim yet"
-    if target == "write" and unverified:
-        return f"write refused: claims without a verdict: {unverified[:10]}"
+
+def contradicted_rule(state: RunState, ctx: NodeContext) -> Command | None:
+    """A claim the sources contradict: ``review`` (``contradicted``)."""
+    if any(v.label == "contradicted" for v in verdicts_of(state)):
+        return _escalate(state, ctx, "contradicted", None)
     return None
 
 
-def _choose_route(
-    state: RunState, ctx: NodeContext, task, view: SupervisorView, why: str
-) -> tuple[Route | None, Command | None, dict]:
-    """Step 5: ask the engine, validate the route (table, then ``gate``); a refused route or a
-    failed call is a ``Failure`` and is asked again with the error fed back, drawing on the
-    shared pool (``retries["supervise"]``). Returns ``(route, None, extra_update)`` or
-    ``(None, escalation, {})``."""
+def route_rule(state: RunState, ctx: NodeContext) -> Command:
+    """The plan, offered to the engine; its route validated (see the module docstring)."""
     policy = policy_of(state)
+    suggested, why = plan(state, ctx.specialists)
+    if suggested == REVIEW_NODE:
+        bound = f"retry pool {retry_pool(state)}/{policy.retry_budget}, max_retries_per_agent={policy.max_retries_per_agent}"
+        return _escalate(state, ctx, why, bound)
+    route, refused, extra = _choose_route(state, ctx, _view(state, ctx, suggested))
+    if route is None:
+        return refused
+    cmd = _go(state, ctx, route.next, route.instructions, route.reason or why)
+    return _with(cmd, combine(extra, _charges(state, ctx, route, cmd.goto)))
+
+
+RULES: tuple[Rule, ...] = (
+    budget_rule,
+    failure_rule,
+    directive_rule,
+    contradicted_rule,
+    route_rule,
+)
+"""The supervisor's rules, in the order they are asked."""
+
+
+# -- the route rule's parts ------------------------------------------------------------------
+
+
+def _view(state: RunState, ctx: NodeContext, suggested: str) -> SupervisorView:
+    """What the engine sees to choose a route: counts, never whole histories."""
+    task = task_of(state)
+    account = account_of(state)
+    return SupervisorView(
+        question=task.question,
+        kind=task.kind,
+        hop=int(account.get("hops", 0)),
+        max_hops=int(account.get("max_hops", policy_of(state).max_hops)),
+        options=sorted(ctx.table[NAME]),
+        suggested=suggested,
+        passages=len(state.get("passages") or []),
+        claims=len(claims_of(state)),
+        verdict_counts=_counts(verdicts_of(state)),
+        answer_written=bool(state.get("answer")),
+        notes=list(state.get("guidance") or []),
+    )
+
+
+def _charges(state: RunState, ctx: NodeContext, route: Route, goto: Any) -> dict[str, Any]:
+    """What a handoff costs besides the hop: a run-once specialist's ``done`` count; a
+    revision by ``analyze``: one retry from the pool and one iteration."""
+    account = account_of(state)
+    charged: dict[str, Any] = {}
+    spec = _spec(ctx, goto) if isinstance(goto, str) else None
+    if spec is not None and spec.ready is None:
+        done = dict(account.get("done") or {})
+        charged["done"] = {**done, goto: done.get(goto, 0) + 1}
+    if route.next == "analyze" and state.get("claims") and goto == "analyze":
+        retries = dict(account.get("retries") or {})
+        retries["analyze"] = retries.get("analyze", 0) + 1
+        charged.update(retries=retries, iterations=int(account.get("iterations", 0)) + 1)
+    return {"account": charged} if charged else {}
+
+
+def _ask(state: RunState, ctx: NodeContext, task: Task, view: SupervisorView):
+    """One engine call and its check (the table, then ``gate``): ``(route, None)`` when
+    accepted, else ``(route or None, Fault)``."""
+    try:
+        route: Route = ctx.engine.route(task, view)
+    except (GraphBubbleUp, ScriptError, InvalidDecision):
+        raise
+    except Exception as exc:  # noqa: BLE001 - classified into a recorded Failure
+        return None, classify(exc)
+    if route.next not in ctx.table[NAME]:
+        problem = (
+            f"route to {route.next!r} is not in the table (allowed: {', '.join(view.options)})"
+        )
+        return route, fault("transition", "route", problem)
+    refusal = gate(state, route.next, view.suggested)
+    return route, (fault("transition", "route", refusal) if refusal is not None else None)
+
+
+def _choose_route(
+    state: RunState, ctx: NodeContext, view: SupervisorView
+) -> tuple[Route | None, Command | None, dict]:
+    """Ask the engine until a route is accepted; a refused route or a failed call is a
+    ``Failure`` asked again with the error fed back, drawing on the shared pool
+    (``retries["supervise"]``). Returns ``(route, None, extra_update)`` or
+    ``(None, escalation, {})``."""
+    task = task_of(state)
     account = account_of(state)
     retries = dict(account.get("retries") or {})
-    failures: list[Failure] = []
     registry = account.get("error_registry") or {}
-    notes: list[str] = []
+    failures: list[Failure] = []
+    asked = view
     while True:
-        asked = view if not notes else view.model_copy(update={"notes": [*view.notes, *notes]})
-        try:
-            route: Route | None = ctx.engine.route(task, asked)
-            problem = None
-            if route.next not in ctx.table[NAME]:
-                problem = fault(
-                    "transition",
-                    "route",
-                    f"route to {route.next!r} is not in the table (allowed: {', '.join(view.options)})",
-                )
-            else:
-                refusal = gate(state, route.next, view.suggested)
-                if refusal is not None:
-                    problem = fault("transition", "route", refusal)
-        except (GraphBubbleUp, ScriptError, InvalidDecision):
-            raise
-        except Exception as exc:  # noqa: BLE001 - classified into a recorded Failure
-            route, problem = None, classify(exc)
+        route, problem = _ask(state, ctx, task, asked)
         if problem is None:
-            extra: dict = {}
-            if failures:
-                extra = {
+            if not failures:
+                return route, None, {}
+            return (
+                route,
+                None,
+                {
                     "failures": failures,
                     "account": {"retries": retries, "error_registry": registry},
                     "trace": [f"supervise: {f.kind}: {f.detail}" for f in failures],
-                }
-            return route, None, extra
-        failure = Failure(
-            node=NAME,
-            kind=problem.kind,
-            detail=problem.detail,
-            hop=view.hop,
-            retryable=problem.retryable,
-        )
+                },
+            )
+        failure = problem.failure(NAME, view.hop)
         failures.append(failure)
-        registry, tripped = _register(registry, [failure])
-        trace = [f"supervise: {f.kind}: {f.detail}" for f in failures]
-        seen = {
-            **state,
-            "account": {**account, "retries": retries},
-            "trace": [*(state.get("trace") or []), *trace],
-        }  # what the reviewer sees
-        if tripped is not None:
-            cmd = _breaker(seen, ctx, registry, tripped, failures)
-            return None, _merge(cmd, {"account": {"retries": retries}, "trace": trace}), {}
-        if not problem.retryable or not _can_retry(seen, NAME):
-            pool = sum(retries.values())
-            cmd = _escalate(
-                seen,
-                ctx,
-                "failure",
-                f"retry pool {pool}/{policy.retry_budget} used" if problem.retryable else None,
-                failures,
-            )
-            return (
-                None,
-                _merge(
-                    cmd,
-                    {
-                        "account": {"retries": retries, "error_registry": registry},
-                        "trace": trace,
-                    },
-                ),
-                {},
-            )
+        registry, tripped = register(registry, [failure])
+        stop = _route_stop(state, ctx, problem, failures, retries, registry, tripped)
+        if stop is not None:
+            return None, stop, {}
         retries[NAME] = retries.get(NAME, 0) + 1
-        _backoff(state, failure, retries[NAME])
-        notes = [
-            f"Your previous route was refused: {problem.detail}. Choose one of {view.options}; the plan suggests {view.suggested}."
-        ]
+        back_off(failure, policy_of(state), retries[NAME])
+        note = f"Your previous route was refused: {problem.detail}. Choose one of {view.options}; the plan suggests {view.suggested}."
+        asked = view.model_copy(update={"notes": [*view.notes, note]})
+
+
+def _route_stop(
+    state: RunState,
+    ctx: NodeContext,
+    problem: Fault,
+    failures: list[Failure],
+    retries: dict[str, int],
+    registry: dict,
+    tripped: tuple[str, list[str]] | None,
+) -> Command | None:
+    """After a refused route: the escalation when the breaker tripped, the problem is not
+    retryable or the pool is spent; None to ask again."""
+    trace = [f"supervise: {f.kind}: {f.detail}" for f in failures]
+    seen: RunState = {
+        **state,
+        "account": {**account_of(state), "retries": retries},
+        "trace": [*(state.get("trace") or []), *trace],
+    }  # what the reviewer sees
+    if tripped is not None:
+        cmd = _breaker(seen, ctx, registry, tripped, failures)
+        return _with(cmd, {"account": {"retries": retries}, "trace": trace})
+    if problem.retryable and can_retry(seen, NAME):
+        return None
+    policy = policy_of(state)
+    bound = f"retry pool {sum(retries.values())}/{policy.retry_budget} used"
+    cmd = _escalate(seen, ctx, "failure", bound if problem.retryable else None, failures)
+    return _with(cmd, {"account": {"retries": retries, "error_registry": registry}, "trace": trace})

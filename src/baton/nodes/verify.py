@@ -6,7 +6,7 @@ from __future__ import annotations
 from langgraph.types import Command
 
 from baton.errors import StepFailed
-from baton.graph.state import NodeContext, RunState, claims_of, task_of, verdicts_of
+from baton.state import NodeContext, RunState, claims_of, task_of, verdicts_of
 
 
 def verify(state: RunState, ctx: NodeContext) -> Command:
