@@ -333,6 +333,18 @@ class ReviewRequest(_Model):
         default_factory=list, description="Nodes a send_back may name."
     )
 
+    def refusal(self, decision: Decision) -> str | None:
+        """Why ``decision`` cannot be applied to this request (a ``send_back`` whose target
+        is not in ``allowed_targets``), or None when it can. The one check of a reviewer's
+        target: the store refuses with ``InvalidDecision`` before writing, the review node
+        with a ``rejected`` failure for a resume value that bypassed the store."""
+        if decision.action == "send_back" and decision.target not in self.allowed_targets:
+            return (
+                f"send_back target {decision.target!r} is not allowed here "
+                f"(allowed: {', '.join(self.allowed_targets) or 'none'})"
+            )
+        return None
+
 
 class Decision(_Model):
     """A reviewer's answer to a ``ReviewRequest``.

@@ -129,12 +129,17 @@ class ScriptError(BatonError):
 class StepFailed(BatonError):
     """Raised inside a node: this turn failed with ``kind`` (a ``FailureKind``). The guard
     records it as a ``Failure`` and sends it down the node's failure path. ``retryable`` says
-    whether another attempt could help (the supervisor then draws on the retry pool)."""
+    whether another attempt could help (the supervisor then draws on the retry pool);
+    ``cause`` is the typed ``contracts.FailureCause`` when the raiser knows it (None: the guard
+    derives it from ``kind``)."""
 
-    def __init__(self, kind: str, detail: str, *, retryable: bool = False):
+    def __init__(
+        self, kind: str, detail: str, *, retryable: bool = False, cause: str | None = None
+    ):
         self.kind = kind
         self.detail = detail
         self.retryable = retryable
+        self.cause = cause
         super().__init__(f"{kind}: {detail}")
 
 

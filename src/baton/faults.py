@@ -67,9 +67,7 @@ class Fault:
 
     def step_failed(self) -> StepFailed:
         """This fault as the ``StepFailed`` the guard records (with ``cause`` set)."""
-        exc = StepFailed(self.kind, self.detail, retryable=self.retryable)
-        exc.cause = self.cause  # type: ignore[attr-defined]
-        return exc
+        return StepFailed(self.kind, self.detail, retryable=self.retryable, cause=self.cause)
 
     def failure(self, node: str, hop: int) -> Failure:
         """This fault as the ``Failure`` of ``node`` at ``hop``."""
@@ -108,7 +106,7 @@ def classify(exc: BaseException) -> Fault:
     name = type(exc).__name__
     text = f"{name}: {exc}"
     if isinstance(exc, StepFailed):
-        cause = getattr(exc, "cause", None) or default_cause(exc.kind)
+        cause = exc.cause or default_cause(exc.kind)
         return Fault(exc.kind, cause, exc.retryable, exc.detail)
     try:
         import openai

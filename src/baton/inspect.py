@@ -19,7 +19,7 @@ from langgraph.types import Command
 from baton.audit import flat_state, jsonable, summarize_key
 from baton.checkpoints import RunStore
 from baton.errors import NotFoundError
-from baton.graph.state import account_of
+from baton.state import account_of
 
 
 def thread_config(run_id: str, checkpoint_id: str | None = None) -> dict[str, Any]:

@@ -74,3 +74,9 @@ class Policy(BaseModel):
 
 
 DEFAULT_POLICY = Policy()
+
+
+def resolve_policy(own: Policy | None, given: Policy | None = None) -> Policy:
+    """The policy a run uses: the task's ``own``, else ``given`` (a worker's or caller's
+    default), else ``Policy()`` with the template's defaults. The one place this is decided."""
+    return own or given or Policy()

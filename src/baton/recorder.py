@@ -22,7 +22,7 @@ from baton.checkpoints.ledger import START
 from baton.contracts import Decision, Report, ReviewRequest, RunStatus
 from baton.errors import LeaseLost
 from baton.graph import Turn
-from baton.graph.state import report_of
+from baton.state import report_of
 from baton.summary import RunSummary
 
 log = logging.getLogger("baton.worker")

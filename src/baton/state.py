@@ -27,7 +27,7 @@ from baton.contracts import (
     Task,
     Verdict,
 )
-from baton.policy import Policy
+from baton.policy import Policy, resolve_policy
 
 
 class Account(TypedDict, total=False):
@@ -183,7 +183,7 @@ def report_of(state) -> Report | None:
 
 def initial_state(task: Task, policy: Policy | None = None) -> RunState:
     """The input of a new run: the task, its policy (task's own, else ``policy``, else defaults)."""
-    pol = task.policy or policy or Policy()
+    pol = resolve_policy(task.policy, policy)
     return {
         "task": task,
         "policy": pol,

@@ -22,7 +22,7 @@ from typing import Any, Protocol, get_args, runtime_checkable
 from langgraph.checkpoint.base import BaseCheckpointSaver
 
 from baton.contracts import Decision, Report, ReviewRequest, RunStatus, Task
-from baton.policy import Policy
+from baton.policy import Policy, resolve_policy
 
 STATUSES: tuple[RunStatus, ...] = get_args(RunStatus)
 """Every run status, in the order a run meets them."""
@@ -54,7 +54,7 @@ RUN_COLUMNS = (
 def with_policy(task: Task, policy: Policy | None = None) -> Task:
     """``task`` carrying the policy its run uses: the task's own, else ``policy``, else the
     defaults (what ``RunStore.submit`` stores; every backend calls this, none repeats it)."""
-    return task.model_copy(update={"policy": task.policy or policy or Policy()})
+    return task.model_copy(update={"policy": resolve_policy(task.policy, policy)})
 
 
 def now_iso() -> str:

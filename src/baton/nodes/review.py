@@ -64,11 +64,9 @@ def _extend(state: RunState, request: ReviewRequest, decision: Decision, base: d
 
 
 def _send_back(state: RunState, request: ReviewRequest, decision: Decision, base: dict) -> Command:
-    if decision.target not in request.allowed_targets:
-        raise StepFailed(
-            "rejected",
-            f"send_back target {decision.target!r} is not allowed (allowed: {request.allowed_targets})",
-        )
+    refusal = request.refusal(decision)
+    if refusal:
+        raise StepFailed("rejected", refusal)
     directive = Route(
         next=decision.target, reason="sent back by reviewer", instructions=decision.note
     )

@@ -62,6 +62,7 @@ from baton.state import (
     task_of,
     verdicts_of,
 )
+from baton.summary import verdict_counts
 
 NAME = SUPERVISE
 
@@ -110,10 +111,8 @@ def _cleared(state: RunState, *keys: str) -> dict[str, None]:
 
 
 def _counts(verdicts) -> dict[str, int]:
-    out: dict[str, int] = {}
-    for v in verdicts:
-        out[v.label] = out.get(v.label, 0) + 1
-    return out
+    """``summary.verdict_counts`` without the zero labels (what the router and handoffs show)."""
+    return {label: n for label, n in verdict_counts(verdicts).items() if n}
 
 
 # -- the three things a turn can emit: a handoff, a review, the end -----------------------------

@@ -381,10 +381,9 @@ class SqliteStore(SqliteViews, SqliteRetention):
         of a reviewer's target; nothing is written then)."""
         item = self.item(item_id)
         request = ReviewRequest.model_validate(item["request"])
-        if decision.action == "send_back" and decision.target not in request.allowed_targets:
-            raise InvalidDecision(
-                f"send_back target {decision.target!r} is not allowed here (allowed: {', '.join(request.allowed_targets)})"
-            )
+        refusal = request.refusal(decision)
+        if refusal:
+            raise InvalidDecision(refusal)
         ts = now_iso()
         with self.transaction() as c:
             cur = c.execute(
