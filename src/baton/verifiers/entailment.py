@@ -12,7 +12,7 @@ Long sources are scored in windows, as SummaC and MiniCheck do: the source is cu
 sentences (``baton.verifiers.passages.sentence_spans``), grouped into windows of
 ``WINDOW_SENTENCES`` consecutive sentences that overlap by one sentence, the ``top_k`` windows
 with the highest IDF-weighted coverage of the claim's content terms are scored, and the claim's
-probability is the maximum over them. A claim of several sentences (a whole summary) is scored
+probability is the maximum over them. A claim of more than ``SPLIT_WORDS`` words (a whole summary) is scored
 sentence by sentence and gets the *minimum* over its sentences of that maximum: every sentence
 must be supported somewhere in the source.
 
@@ -38,10 +38,12 @@ MODEL_DIR = Path(__file__).parent / "models" / "entailment"
 """The shipped model: ``model.onnx``, ``tokenizer.json``, ``meta.json``, ``MODEL_CARD.md``."""
 
 MODEL_FILES = ("model.onnx", "tokenizer.json", "meta.json")
-WINDOW_SENTENCES = 3
+WINDOW_SENTENCES = 2
 """Sentences per window; consecutive windows share one sentence (stride ``WINDOW_SENTENCES - 1``)."""
 TOP_K = 3
 """Windows scored per claim sentence by default (the best-covering ones)."""
+SPLIT_WORDS = 30
+"""A claim of more words than this (e.g. a whole summary) is scored sentence by sentence."""
 MIN_CLAIM_SENTENCE_WORDS = 4
 """A claim piece shorter than this (e.g. "Yes.") is joined to its neighbour, not scored alone."""
 BATCH = 16
@@ -90,6 +92,12 @@ def claim_sentences(claim: str) -> list[str]:
         else:
             out.append(p)
     return out or [claim]
+
+
+def claim_pieces(claim: str) -> list[str]:
+    """What is scored of ``claim``: ``[claim]`` up to ``SPLIT_WORDS`` words (a dialogue turn
+    is judged whole), else ``claim_sentences(claim)``."""
+    return [claim] if len(claim.split()) <= SPLIT_WORDS else claim_sentences(claim)
 
 
 def rank_windows(
@@ -210,7 +218,7 @@ class EntailmentModel:
         cands = list(spans) if spans is not None else windows(source)
         if not cands:
             return ClaimScore(0.0, 0, 0)
-        sents = claim_sentences(claim)
+        sents = claim_pieces(claim)
         pairs: list[tuple[int, tuple[int, int]]] = []
         for si, sent in enumerate(sents):
             for span in rank_windows(sent, source, cands, top_k):
@@ -232,6 +240,7 @@ __all__ = [
     "WINDOW_SENTENCES",
     "ClaimScore",
     "EntailmentModel",
+    "claim_pieces",
     "claim_sentences",
     "rank_windows",
     "windows",
