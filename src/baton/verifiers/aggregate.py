@@ -180,7 +180,8 @@ def aggregate(
     if p >= model.threshold and not vetoed:
         label, conf, spans = "supported", p, evidence
     elif contra and on_topic:
-        label, conf = "contradicted", 1.0 - p
+        # A veto overrides the regression: the verdict is then at least as likely as not.
+        label, conf = "contradicted", max(1.0 - p, 0.5) if vetoed else 1.0 - p
         spans = _dedup([e for r in contra for e in r.evidence] + evidence)
     else:
         label, conf, spans = "unsupported", 1.0 - p, evidence

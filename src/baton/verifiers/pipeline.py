@@ -30,7 +30,7 @@ from baton.contracts import CheckResult, Claim, Source, Verdict
 from baton.errors import ConfigError
 from baton.settings import Settings
 from baton.verifiers.aggregate import aggregate
-from baton.verifiers.passages import SourceIndex, content_terms
+from baton.verifiers.passages import SourceIndex, claim_parts, content_terms
 from baton.verifiers.registry import (
     ALL_CHECKS,
     BY_NAME,
@@ -42,6 +42,8 @@ from baton.verifiers.registry import (
 
 TOP_K = 5
 """Evidence windows retrieved per claim and source."""
+PART_K = 2
+"""Extra evidence windows retrieved per sentence of a claim of several sentences (a summary)."""
 MAX_SOURCES = 3
 """Sources a claim is checked against, one at a time: those holding its best windows."""
 ENTAILMENT_BY_DEFAULT = False
@@ -228,8 +230,17 @@ def _verify_one(claim: Claim, index: SourceIndex, runners) -> Verdict:
         if len(best) == 1
         else [index.best_windows(terms, TOP_K, source_index=s) for s in best]
     )
+    parts = [content_terms(p) for p in claim_parts(claim.text)] if len(terms) > 12 else []
     verdicts = []
     for windows in groups:
+        if len(parts) > 1:  # a whole summary: each sentence's best windows too
+            s = windows[0][1].source_index
+            seen = {(p.start, p.end) for _, p in windows}
+            for part in parts:
+                for cov, p in index.best_windows(part, PART_K, source_index=s):
+                    if (p.start, p.end) not in seen:
+                        seen.add((p.start, p.end))
+                        windows = [*windows, (cov, p)]
         evidence = [index.evidence(p, round(cov, 4)) for cov, p in windows]
         verdicts.append(aggregate(claim.id, [run(claim, evidence, weights) for _, run in runners]))
     return _strongest(verdicts)

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 
 from baton.contracts import CheckResult, Claim, Evidence
 from baton.verifiers._common import claim_text, result
+from baton.verifiers.entities import entities
 from baton.verifiers.passages import WORD, content_terms, stem
 
 NAME = "negation"
@@ -132,18 +133,29 @@ def scoped_negation(negated_text: str, other_terms: set[str]) -> str | None:
     return None
 
 
+NEAR_WORDS = 6
+"""How close (in words) a passage word must be to one of the claim's names to be about it."""
+
+
 def qualified(claim: str, passage: str) -> list[str]:
-    """Claim words that the passage uses only behind a qualifier the claim lacks, e.g. the
-    claim's "president" where the passage only says "vice president"; as "qualifier word"."""
-    claim_words = [w.lower() for w in WORD.findall(claim)]
+    """Claim words that the passage uses, near the claim's names, only behind a qualifier the
+    claim lacks: the claim's "Harris ... president" where the passage says "Harris ... vice
+    president" (a bare "president" elsewhere, about someone else, does not count). Without
+    names in the claim, every occurrence counts. Returns "qualifier word" strings."""
+    claim_words = {w.lower() for w in WORD.findall(claim)}
     claim_stems = {stem(w) for w in claim_words}
-    passage_words = [w.lower() for w in WORD.findall(passage)]
+    anchors = {t for n in entities(claim) for t in content_terms(n)}
+    words = [w.lower() for w in WORD.findall(passage)]
+    stems = [stem(w) for w in words]
     bare: set[str] = set()
     behind: dict[str, str] = {}
-    for prev, word in zip(["", *passage_words], passage_words, strict=False):
-        st = stem(word)
-        if st not in claim_stems or word in QUALIFIERS:
+    for k, (word, st) in enumerate(zip(words, stems, strict=True)):
+        if st not in claim_stems or word in QUALIFIERS or st in anchors:
             continue
+        near = stems[max(0, k - NEAR_WORDS) : k + NEAR_WORDS + 1]
+        if anchors and not anchors.intersection(near):
+            continue
+        prev = words[k - 1] if k else ""
         if prev in QUALIFIERS and prev not in claim_words:
             behind.setdefault(st, f"{prev} {word}")
         else:

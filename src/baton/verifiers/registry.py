@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from baton.contracts import CheckResult, Claim, Evidence
+from baton.verifiers.entities import CANNOT_JUDGE as ENTITIES_CANNOT_JUDGE
 from baton.verifiers.entities import check_entities
 from baton.verifiers.hedging import check_hedging
 from baton.verifiers.lexical import check_lexical
@@ -61,6 +62,10 @@ def _score(name: str) -> Callable[[CheckResult], dict[str, float]]:
 def _flag(name: str) -> Callable[[CheckResult], dict[str, float]]:
     """1.0 when the check flags a mismatch (score 0), else 0.0."""
     return lambda r: {name: 1.0 - r.score}
+
+
+def _entities(r: CheckResult) -> dict[str, float]:
+    return {} if r.detail == ENTITIES_CANNOT_JUDGE else {"entities": r.score}
 
 
 def _numbers(r: CheckResult) -> dict[str, float]:
@@ -148,7 +153,7 @@ CHECKS: tuple[CheckSpec, ...] = (
         "entities",
         lambda ctx: lambda c, ev, w: check_entities(c, ev),
         ("entities",),
-        _score("entities"),
+        _entities,
         default=True,
         evidence_rank=4,
     ),
