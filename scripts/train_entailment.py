@@ -21,7 +21,8 @@ nor the ``--hold-out`` datasets. Each item becomes (claim piece, evidence window
   negation, quantifier/antonym, pronoun swaps, an added cause or clause), and the same supported
   piece against a window of its source that covers it least.
 
-Loss: binary cross-entropy with class weights (balanced), AdamW, linear warm-up and decay,
+Loss: binary cross-entropy with class weights (balanced), AdamW, linear warm-up and decay (to 0
+at the end of the epochs or of ``--time-limit``, whichever comes first),
 word embeddings frozen. 6% of the items (grouped by item) are kept apart for calibration
 (Platt scaling: P = sigmoid(a * logit + b)) and for the validation figures in ``meta.json``.
 Writes into ``--out``: ``model.onnx`` (int8, dynamic quantisation), ``tokenizer.json``,
@@ -433,9 +434,17 @@ def main(argv: list[str] | None = None) -> int:
     opt = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01)
     total = max(1, int(len(batches) * args.epochs))
     warm = max(1, total // 10)
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: min((s + 1) / warm, max(0.0, (total - s) / max(total - warm, 1)))
-    )
+
+    def set_lr(step: int, elapsed: float) -> None:
+        # linear warm-up over the first 10% of steps, then linear decay to 0 by the end of the
+        # epochs or of --time-limit, whichever comes first (so a time-capped run still decays)
+        done = step / total
+        if args.time_limit:
+            done = max(done, elapsed / args.time_limit)
+        f = min((step + 1) / warm, max(0.0, (1 - done) / 0.9))
+        for g in opt.param_groups:
+            g["lr"] = args.lr * f
+
     loss_fn = torch.nn.BCEWithLogitsLoss(pos_weight=pos_weight)
     model.train()
     step, seen, t_train = 0, 0, time.time()
@@ -448,6 +457,7 @@ def main(argv: list[str] | None = None) -> int:
             if args.time_limit and time.time() - t_train > args.time_limit:
                 stopped_early = True
                 break
+            set_lr(step, time.time() - t_train)
             rows = [train[i] for i in b]
             enc = encode(rows)
             y = torch.tensor([float(r[2]) for r in rows])
@@ -455,7 +465,6 @@ def main(argv: list[str] | None = None) -> int:
             loss.backward()
             torch.nn.utils.clip_grad_norm_(params, 1.0)
             opt.step()
-            sched.step()
             opt.zero_grad()
             step += 1
             seen += len(rows)
@@ -510,6 +519,7 @@ def main(argv: list[str] | None = None) -> int:
         "pairs": {"train": len(train), "validation": len(val), "kinds": dict(kinds)},
         "epochs": args.epochs,
         "steps": step,
+        "pairs_seen": seen,
         "stopped_by_time_limit": stopped_early,
         "batch": args.batch,
         "lr": args.lr,
