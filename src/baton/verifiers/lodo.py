@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from baton.contracts import CheckResult
-from baton.verifiers.aggregate import aggregate
+from baton.verifiers.aggregate import LogisticModel, aggregate
 from baton.verifiers.passages import content_terms
 from baton.verifiers.registry import FEATURES, features
 from baton.verifiers.scoring import Item, _timing, balanced_accuracy, run_items
@@ -138,6 +138,28 @@ def _usable(results: list[CheckResult]) -> bool:
     return bool(results) and results[0].check != "verifier"
 
 
+NOT_FOR_SHIPPED_WEIGHTS = frozenset({"faithbench"})
+"""Datasets whose licence forbids training weights baton ships (FaithBench: CC BY-NC-SA);
+they are used to evaluate only."""
+
+
+def fit_aggregator(
+    items: Sequence[Item], results: Sequence[list[CheckResult]], *, fit_threshold: bool = True
+) -> LogisticModel:
+    """The aggregator fit on ``items`` (their check ``results``), with its threshold fit to the
+    best mean per-dataset balanced accuracy: what ``aggregator_lodo`` fits per fold, and what
+    ``bench/verifier.py --fit`` ships (fit there without ``NOT_FOR_SHIPPED_WEIGHTS``)."""
+    feats = [features(r) for r in results]
+    names = [f for f in FEATURES if any(f in x for x in feats)]
+    ok = [i for i in range(len(items)) if _usable(results[i])]
+    model = fit_logistic([feats[i] for i in ok], [items[i].label == "supported" for i in ok], names)
+    if fit_threshold:
+        probs = [model.probability(f) for f in feats]
+        t = best_threshold(items, probs, ok)
+        model = LogisticModel(model.features, model.coef, model.intercept, model.means, t)
+    return model
+
+
 def aggregator_lodo(
     items: Sequence[Item],
     results: Sequence[list[CheckResult]],
@@ -151,19 +173,11 @@ def aggregator_lodo(
     ``drop``: a check left out (ablation); ``fit_threshold``: fit the decision threshold on the
     other datasets too (else 0.5); ``veto``: the aggregator's veto rule on or off."""
     res = [[r for r in rs if r.check != drop] for rs in results]
-    feats = [features(r) for r in res]
-    names = [f for f in FEATURES if any(f in x for x in feats)]
-    labels = [it.label == "supported" for it in items]
 
     def fit_predict(train: list[int], test: list[int]) -> dict[int, bool]:
-        ok = [i for i in train if _usable(res[i])]
-        model = fit_logistic([feats[i] for i in ok], [labels[i] for i in ok], names)
-        if fit_threshold:
-            probs = [
-                model.probability(feats[i]) if _usable(res[i]) else 0.0 for i in range(len(items))
-            ]
-            t = best_threshold(items, probs, ok)
-            model = type(model)(model.features, model.coef, model.intercept, model.means, t)
+        model = fit_aggregator(
+            [items[i] for i in train], [res[i] for i in train], fit_threshold=fit_threshold
+        )
         return {
             i: _usable(res[i])
             and aggregate(str(i), res[i], model=model, veto=veto).label == "supported"
