@@ -33,7 +33,7 @@ from baton.contracts import CheckResult
 from baton.verifiers.aggregate import LogisticModel, aggregate
 from baton.verifiers.passages import content_terms
 from baton.verifiers.registry import FEATURES, features
-from baton.verifiers.scoring import Item, _timing, balanced_accuracy, run_items
+from baton.verifiers.scoring import Item, _timing, balanced_accuracy, cpu_rate, run_items
 from baton.verifiers.training import fit_logistic
 
 THRESHOLDS = tuple(i / 100 for i in range(5, 96))
@@ -219,7 +219,8 @@ def score_lodo(
     ``EntailmentModel.load``). Returns ``{"lodo": {dataset: ba or None}, "lodo_mean",
     "missing_model": [datasets refused], "entailment_models": {dataset: path},
     "overlap": {dataset: ba}, "overlap_mean", "ablation": {check: {"lodo_mean", "delta"}},
-    "no_veto_mean", "fixed_threshold_mean", "claims_per_second", "latency_ms"}`` (balanced
+    "no_veto_mean", "fixed_threshold_mean", "claims_per_second", "cpu_claims_per_second",
+    "latency_ms"}`` (balanced
     accuracies as fractions; a mean is None when a dataset has no figure).
     """
     datasets = sorted({it.dataset for it in items})
@@ -231,6 +232,7 @@ def score_lodo(
         names = list(DEFAULT_CHECKS) + (["entailment"] if use_model else [])
     results: list[list[CheckResult]] = [[] for _ in items]
     seconds: list[float] = []
+    cpu: list[float] = []
     missing: list[str] = []
     used_models: dict[str, str] = {}
     rule_names = [n for n in names if n != "entailment"]
@@ -254,6 +256,7 @@ def score_lodo(
         for i, rs in zip(idx, run.results, strict=True):
             results[i] = rs
         seconds.extend(run.seconds)
+        cpu.extend(run.cpu_seconds)
     lodo: dict[str, float | None] = dict(aggregator_lodo(items, results, datasets))
     for x in missing:
         lodo[x] = None
@@ -273,4 +276,5 @@ def score_lodo(
     out["ablation"] = rows
     cps, lat = _timing(seconds)
     out["claims_per_second"], out["latency_ms"] = cps, lat
+    out["cpu_claims_per_second"] = cpu_rate(cpu)
     return out
