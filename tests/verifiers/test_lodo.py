@@ -143,6 +143,9 @@ def test_fold_models_are_chosen_to_exclude_the_held_out_dataset(tmp_path):
     assert held_out_model(models, "a").path.name == "no-a"
     assert held_out_model(models, "b").path.name == "no-b"
     assert held_out_model(models, "c") is None
+    wice = [FoldModel(tmp_path, frozenset({"wice-train-partial", "begin"}))]
+    assert held_out_model(wice, "wice") is None
+    assert held_out_model(wice, "summedits") is wice[0]
 
 
 def test_a_dataset_without_a_held_out_model_is_refused(tmp_path):

@@ -61,11 +61,20 @@ def find_fold_models(dirs: Sequence[str | Path]) -> list[FoldModel]:
     return out
 
 
+SAME_DATASET = {"wice-train-partial": "wice"}
+"""Training-file dataset names that are another split of a dev dataset: a model trained on
+the key counts as trained on the value."""
+
+
 def held_out_model(models: Sequence[FoldModel], dataset: str) -> FoldModel | None:
-    """The model to score ``dataset`` with: among those not trained on it, the one trained on
-    the most datasets (the closest to the shipped one; ties: the first listed); None if every
-    model saw it."""
-    ok = [m for m in models if dataset not in m.trained_on]
+    """The model to score ``dataset`` with: among those not trained on it (nor on another
+    split of it, ``SAME_DATASET``), the one trained on the most datasets (the closest to the
+    shipped one; ties: the first listed); None if every model saw it."""
+    ok = [
+        m
+        for m in models
+        if dataset not in {SAME_DATASET.get(d, d) for d in m.trained_on} | m.trained_on
+    ]
     return max(ok, key=lambda m: len(m.trained_on)) if ok else None
 
 
