@@ -76,6 +76,7 @@ def test_lodo_json_gives_each_held_out_dataset_and_the_mean(tiny):
     assert out["overlap"] == {"a": 1.0, "b": 1.0, "c": 1.0}
     assert out["overlap_mean"] == 1.0
     assert out["missing_model"] == [] and out["entailment_models"] == {}
+    assert out["lodo_mean_scored"] == 1.0
     assert set(out["ablation"]) == {
         "lexical",
         "phrases",
@@ -163,5 +164,6 @@ def test_a_dataset_without_a_held_out_model_is_refused(tmp_path):
     assert loaded == ["no-a", "no-b"]
     assert out["missing_model"] == ["c"]
     assert out["lodo"]["c"] is None and out["lodo_mean"] is None
+    assert out["lodo_mean_scored"] == 1.0 and out["ablation"] == {}
     assert out["entailment_models"] == {"a": str(tmp_path / "no-a"), "b": str(tmp_path / "no-b")}
     assert out["lodo"]["a"] == 1.0 and out["lodo"]["b"] == 1.0

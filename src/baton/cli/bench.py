@@ -139,7 +139,9 @@ def _lodo(
         typer.echo(
             "no entailment model excludes: "
             + ", ".join(report["missing_model"])
-            + " (no figure, no mean)"
+            + " (no figure, no mean); mean over the other "
+            + f"{len(report['lodo']) - len(report['missing_model'])} datasets: "
+            + f"{_pct(report['lodo_mean_scored'])} %"
         )
     _speed(report)
     if report["ablation"]:

@@ -270,11 +270,13 @@ def score_lodo(
     for x in missing:
         lodo[x] = None
     out: dict[str, Any] = {"lodo": lodo, "lodo_mean": _mean(lodo), "missing_model": missing}
+    scored = {k: v for k, v in lodo.items() if v is not None}
+    out["lodo_mean_scored"] = _mean(scored)  # over the datasets that have a figure
     out["entailment_models"] = used_models
     ov = overlap_lodo(items, datasets)
     out["overlap"], out["overlap_mean"] = ov, _mean(ov)
     rows: dict[str, Any] = {}
-    if ablation and out["lodo_mean"] is not None:
+    if ablation and not missing:
         for check in names:
             m = _mean(aggregator_lodo(items, results, datasets, drop=check))
             rows[check] = {"lodo_mean": m, "delta": round(m - out["lodo_mean"], 4)}
