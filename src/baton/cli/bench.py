@@ -129,7 +129,7 @@ def _lodo(
     for name, ba in report["lodo"].items():
         n = sum(it.dataset == name for it in items)
         where = report["entailment_models"].get(name, "-")
-        shown = "no held-out model: refused" if ba is None else _pct(ba)
+        shown = "refused" if ba is None else _pct(ba)
         typer.echo(f"{name:<20} {n:>6} {shown:>8} {_pct(report['overlap'][name]):>10}  {where}")
     typer.echo(
         f"LODO mean balanced accuracy: baton {_pct(report['lodo_mean'])} %, "
@@ -137,7 +137,7 @@ def _lodo(
     )
     if report["missing_model"]:
         typer.echo(
-            "no entailment model excludes: "
+            "refused: every entailment model was trained on "
             + ", ".join(report["missing_model"])
             + " (no figure, no mean); mean over the other "
             + f"{len(report['lodo']) - len(report['missing_model'])} datasets: "
