@@ -11,6 +11,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
+# torch threads sleep instead of spinning while they wait (the cores are shared)
+export OMP_WAIT_POLICY=PASSIVE
 OUT=bench/.cache/entailment
 mkdir -p "$OUT/logs"
 for fold in summedits citation-integrity begin+faithdial-audit; do

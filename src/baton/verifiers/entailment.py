@@ -46,7 +46,10 @@ SPLIT_WORDS = 30
 """A claim of more words than this (e.g. a whole summary) is scored sentence by sentence."""
 MIN_CLAIM_SENTENCE_WORDS = 4
 """A claim piece shorter than this (e.g. "Yes.") is joined to its neighbour, not scored alone."""
-BATCH = 16
+BATCH = 1
+"""Pairs per onnxruntime call. One: int8 dynamic quantisation computes the activation scales
+over the whole batch (padding included), so in a batch a pair's score would depend on its
+batch mates (by up to ~0.01); run alone, every pair always gets the same score."""
 
 
 @dataclass(frozen=True)
