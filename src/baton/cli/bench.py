@@ -143,6 +143,11 @@ def _lodo(
             + f"{len(report['lodo']) - len(report['missing_model'])} datasets: "
             + f"{_pct(report['lodo_mean_scored'])} %"
         )
+    if report.get("entailment_alone"):
+        typer.echo(
+            "entailment model alone (threshold fit on the other datasets): "
+            + ", ".join(f"{k} {_pct(v)}" for k, v in report["entailment_alone"].items())
+        )
     _speed(report)
     if report["ablation"]:
         typer.echo(

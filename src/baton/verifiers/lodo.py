@@ -208,6 +208,23 @@ def overlap_lodo(items: Sequence[Item], datasets: Sequence[str]) -> dict[str, fl
     return _lodo(items, fit_predict, datasets)
 
 
+def entailment_alone_lodo(
+    items: Sequence[Item], results: Sequence[list[CheckResult]], datasets: Sequence[str]
+) -> dict[str, float]:
+    """Per held-out dataset balanced accuracy of the entailment model's score alone, its
+    threshold fit on the other datasets that have the score (``datasets``)."""
+    scores = [next((r.score for r in rs if r.check == "entailment"), -1.0) for rs in results]
+    keep = [i for i, it in enumerate(items) if it.dataset in datasets]
+    sub = [items[i] for i in keep]
+    sc = [scores[i] for i in keep]
+
+    def fit_predict(train: list[int], test: list[int]) -> dict[int, bool]:
+        t = best_threshold(sub, sc, train)
+        return {i: sc[i] >= t for i in test}
+
+    return _lodo(sub, fit_predict, datasets)
+
+
 def _mean(d: dict[str, float | None]) -> float | None:
     vals = [v for v in d.values() if v is not None]
     return round(sum(vals) / len(vals), 4) if vals and len(vals) == len(d) else None
@@ -228,7 +245,7 @@ def score_lodo(
     ``EntailmentModel.load``). Returns ``{"lodo": {dataset: ba or None}, "lodo_mean",
     "missing_model": [datasets refused], "entailment_models": {dataset: path},
     "overlap": {dataset: ba}, "overlap_mean", "ablation": {check: {"lodo_mean", "delta"}},
-    "no_veto_mean", "fixed_threshold_mean", "claims_per_second", "cpu_claims_per_second",
+    "no_veto_mean", "fixed_threshold_mean", "entailment_alone": {dataset: ba} (when a model ran), "claims_per_second", "cpu_claims_per_second",
     "latency_ms"}`` (balanced
     accuracies as fractions; a mean is None when a dataset has no figure).
     """
@@ -273,6 +290,8 @@ def score_lodo(
     scored = {k: v for k, v in lodo.items() if v is not None}
     out["lodo_mean_scored"] = _mean(scored)  # over the datasets that have a figure
     out["entailment_models"] = used_models
+    if used_models:
+        out["entailment_alone"] = entailment_alone_lodo(items, results, sorted(used_models))
     ov = overlap_lodo(items, datasets)
     out["overlap"], out["overlap_mean"] = ov, _mean(ov)
     rows: dict[str, Any] = {}
