@@ -56,12 +56,17 @@ def main(argv: list[str] | None = None) -> int:
         items = [it for it in items if it.dataset not in NOT_FOR_SHIPPED_WEIGHTS]
         datasets = sorted({it.dataset for it in items})
         models = {"base": _fit(items, DEFAULT_CHECKS)}
+        note = ""
         try:
             from baton.verifiers.entailment import EntailmentModel
 
             model = EntailmentModel.load()
             models["entailment"] = _fit(
                 items, (*DEFAULT_CHECKS, "entailment"), entailment_model=model
+            )
+            note = (
+                " The entailment set uses the shipped model (meta.json trained_on: "
+                f"{', '.join(model.trained_on)}); refit it whenever that model changes."
             )
         except Exception as exc:  # no shipped model yet
             print(f"entailment set not fit: {exc}", file=sys.stderr)
@@ -75,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
             "about": "Logistic-regression aggregator of baton's verifier; fit by "
             f"bench/verifier.py --fit on {', '.join(p.name for p in args.paths)} without "
             f"{', '.join(sorted(NOT_FOR_SHIPPED_WEIGHTS))} ({len(items)} items: "
-            f"{', '.join(datasets)}); threshold: best mean per-dataset balanced accuracy.",
+            f"{', '.join(datasets)}); threshold: best mean per-dataset balanced accuracy." + note,
             "models": models,
         }
         WEIGHTS_PATH.write_text(json.dumps(data, indent=1) + "\n")
