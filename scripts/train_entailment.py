@@ -189,7 +189,8 @@ def _swap_entity(text: str, window: str, other: str, rng: random.Random) -> str 
 
 def _flip_negation(text: str, rng: random.Random) -> str | None:
     if _NEG.search(text):
-        out = _NEG.sub(lambda m: "" if m.group(1) else "", text, count=1)
+        fixed = re.sub(r"\b([Cc]a)n't\b", r"\1n", re.sub(r"\b([Ww])on't\b", r"\1ill", text))
+        out = fixed if fixed != text else _NEG.sub("", text, count=1)
         return re.sub(r"\s{2,}", " ", out) if out != text else None
     ms = list(_AUX.finditer(text))
     if not ms:
@@ -370,6 +371,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--freeze-layers", type=int, default=0, help="lowest encoder layers frozen")
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--time-limit", type=float, default=0, help="stop training after N seconds")
+    ap.add_argument(
+        "--per-channel",
+        action="store_true",
+        help="int8 weight scales per output channel (the shipped file: per tensor)",
+    )
     args = ap.parse_args(argv)
 
     import torch
@@ -500,7 +506,7 @@ def main(argv: list[str] | None = None) -> int:
 
     out = args.out
     out.mkdir(parents=True, exist_ok=True)
-    export(model, tok, out, args.max_length)
+    export(model, tok, out, args.per_channel)
     shutil.copy(path / "tokenizer.json", out / "tokenizer.json")
     parity = {
         "pairs": [list(p) for p in PARITY_PAIRS],
@@ -531,7 +537,9 @@ def main(argv: list[str] | None = None) -> int:
         "validation_balanced_accuracy": val_ba,
         "command": "python scripts/train_entailment.py " + " ".join(argv or sys.argv[1:]),
         "data": str(args.data.name),
-        "quantisation": "onnxruntime.quantization.quantize_dynamic, QInt8 weights",
+        "quantisation": "onnxruntime.quantization.quantize_dynamic, QInt8 weights, "
+        + ("per-channel" if args.per_channel else "per-tensor")
+        + " scales",
     }
     parity.update(onnx_parity(out, meta))
     (out / "parity.json").write_text(json.dumps(parity, indent=1) + "\n")
@@ -542,7 +550,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def export(model, tok, out: Path, max_length: int) -> None:
+def export(model, tok, out: Path, per_channel: bool = False) -> None:
     import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
@@ -574,7 +582,9 @@ def export(model, tok, out: Path, max_length: int) -> None:
         opset_version=17,
         dynamo=False,
     )
-    quantize_dynamic(str(fp32), str(out / "model.onnx"), weight_type=QuantType.QInt8)
+    quantize_dynamic(
+        str(fp32), str(out / "model.onnx"), weight_type=QuantType.QInt8, per_channel=per_channel
+    )
 
 
 def onnx_parity(out: Path, meta: dict) -> dict:
