@@ -235,6 +235,9 @@ class Verdict(_Model):
     confidence: float = Field(ge=0.0, le=1.0)
     evidence: list[Evidence] = Field(default_factory=list)
     checks: list[CheckResult] = Field(default_factory=list)
+    dissent: list[str] = Field(default_factory=list)
+    """Names of checks in ``checks`` whose own label disagrees with ``label`` (e.g. the
+    negation check says contradicted, the verdict says supported); empty when none does."""
 
 
 def default_cause(kind: str, detail: str = "") -> str:

@@ -51,6 +51,7 @@ def test_bench_verifier_json(tiny):
         "datasets",
         "mean_balanced_accuracy",
         "claims_per_second",
+        "cpu_claims_per_second",
         "latency_ms",
         "ablation",
     }

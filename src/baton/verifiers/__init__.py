@@ -5,7 +5,8 @@ Public API::
 
     verify(claims, sources, *, checks=None, judge=None, nli_model=None, encoder=None) -> list[Verdict]
     default_verifier(settings=None) -> verify, or a ConfiguredVerifier (BATON_VERIFIER_CHECKS,
-                                      BATON_NLI_MODEL)
+                                      BATON_NLI_MODEL, BATON_VERIFIER_MODEL)
+    CHECKS / CheckSpec                 # the registry of checks (baton.verifiers.registry)
     check_lexical / check_phrases / check_numbers / check_entities / check_negation /
     check_hedging / check_semantic / check_nli / check_llm_judge (claim, evidence) -> CheckResult
     aggregate(claim_id, results) -> Verdict
@@ -28,6 +29,7 @@ from baton.verifiers.pipeline import (
     verify,
 )
 from baton.verifiers.polarity import check_negation
+from baton.verifiers.registry import CHECKS, CheckSpec
 
 
 def __getattr__(name: str):
@@ -36,6 +38,10 @@ def __getattr__(name: str):
         from baton.verifiers.semantic import check_semantic
 
         return check_semantic
+    if name == "check_entailment":
+        from baton.verifiers.entailment_check import check_entailment
+
+        return check_entailment
     if name in ("check_nli", "load_nli"):
         from baton.verifiers import nli
 
@@ -49,11 +55,14 @@ def __getattr__(name: str):
 
 __all__ = [
     "ALL_CHECKS",
+    "CHECKS",
     "DEFAULT_CHECKS",
     "OPTIONAL_CHECKS",
+    "CheckSpec",
     "ConfiguredVerifier",
     "LLMJudge",
     "aggregate",
+    "check_entailment",
     "check_entities",
     "check_hedging",
     "check_lexical",

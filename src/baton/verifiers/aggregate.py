@@ -1,19 +1,21 @@
 """The aggregator: check results in, one ``Verdict`` out.
 
-Support is decided by a logistic regression over one feature per check (its score, plus a flag
-for a numbers conflict), fit on ``verifier-dev.jsonl`` (WiCE + Factcheck-GPT; see
-``baton.verifiers.training``) and shipped as ``aggregator.json`` beside this module, so the
-runtime needs only the standard library. Three coefficient sets are shipped: ``base`` (the
-always-on checks), ``semantic`` (the same plus the optional embedding check) and ``aligned``
-(plus the token-alignment checks ``alignment`` and ``weakest_part`` of the same extra); the
-largest one whose optional checks all ran is used. A check that did not run takes its training
-mean, the usual mean-imputation ablation.
+Support is decided by a logistic regression over the features the checks yield (each check's
+features are declared once, in ``baton.verifiers.registry``), fit under leave-one-dataset-out
+on the dev datasets (see ``baton.verifiers.training`` and ``baton bench verifier --lodo``) and
+shipped as ``aggregator.json`` beside this module, so the runtime needs only the standard
+library. Several coefficient sets are shipped (``base``: the always-on checks; ``entailment``:
+the same plus the trained entailment model; ``semantic`` / ``aligned``: plus the checks of the
+``semantic`` extra); the largest one whose optional checks all ran is used. A check that did not
+run, or could not judge (it yields no feature), takes its training mean.
 
-Label rule: ``supported`` when P(supported) >= the model's threshold; otherwise
-``contradicted`` when a polarity or numbers check (or an optional NLI model / LLM judge) says
-contradicted *and* the best passage covers at least ``CONTRADICTION_MIN_COVERAGE`` of the claim
-(it talks about the same thing), else ``unsupported``. The optional NLI and judge scores, when
-present, are averaged with the regression's probability (they have no training data here).
+Label rule: ``supported`` when P(supported) >= the model's threshold, unless a *veto* check
+(``CheckSpec.veto``: the negation check, whose contradiction is scoped to a claim word) says
+contradicted while the best passage covers at least ``CONTRADICTION_MIN_COVERAGE`` of the claim;
+otherwise ``contradicted`` when a check that may contradict (``CheckSpec.contradicts``) says so
+on such a passage, else ``unsupported``. Scores of ``blend`` checks (an optional NLI model, an
+LLM judge) are averaged with the regression's probability. ``Verdict.dissent`` names the checks
+whose own label disagrees with the verdict, so a reader sees the conflict.
 """
 
 from __future__ import annotations
@@ -26,46 +28,33 @@ from functools import lru_cache
 from pathlib import Path
 
 from baton.contracts import CheckResult, Evidence, Verdict
+from baton.verifiers.registry import (
+    BY_NAME,
+    CHECKS,
+    FEATURE_CHECK,
+    FEATURES,
+    OPTIONAL_FEATURES,
+    CheckSpec,
+    features,
+)
 
 WEIGHTS_PATH = Path(__file__).with_name("aggregator.json")
 CONTRADICTION_MIN_COVERAGE = 0.5
-FEATURES = (
-    "lexical",
-    "phrases",
-    "numbers",
-    "numbers_conflict",
-    "entities",
-    "negation",
-    "hedging",
-    "semantic",
-    "alignment",
-    "weakest_part",
-)
-"""Feature names, each computed from one check's result by ``features``."""
-OPTIONAL_FEATURES = ("semantic", "alignment", "weakest_part")
-"""Features of optional checks: a model using one is chosen only when that check ran."""
-
-
-def features(results: Sequence[CheckResult]) -> dict[str, float]:
-    """The aggregator's features from the check results that ran (absent checks are absent).
-
-    - ``lexical``, ``phrases``, ``entities``, ``numbers``, ``semantic``, ``alignment``,
-      ``weakest_part``: the check's score;
-    - ``numbers_conflict``: 1.0 when the numbers check says contradicted;
-    - ``negation``, ``hedging``: 1.0 when the check flags a mismatch (score 0), else 0.0.
-    """
-    by = {r.check: r for r in results}
-    out: dict[str, float] = {}
-    for name in ("lexical", "phrases", "entities", "semantic", "alignment", "weakest_part"):
-        if name in by:
-            out[name] = by[name].score
-    if "numbers" in by:
-        out["numbers"] = by["numbers"].score
-        out["numbers_conflict"] = 1.0 if by["numbers"].label == "contradicted" else 0.0
-    for name in ("negation", "hedging"):
-        if name in by:
-            out[name] = 1.0 - by[name].score
-    return out
+"""Lexical coverage of the best passage above which a contradiction counts (same topic)."""
+_NONE = CheckSpec("", lambda ctx: None)
+"""Stands in for a result of a check not in the registry (the pipeline's ``verifier`` note)."""
+__all__ = [
+    "CONTRADICTION_MIN_COVERAGE",
+    "FEATURES",
+    "OPTIONAL_FEATURES",
+    "WEIGHTS_PATH",
+    "LogisticModel",
+    "aggregate",
+    "choose_model",
+    "dissenting",
+    "features",
+    "load_models",
+]
 
 
 @dataclass(frozen=True)
@@ -110,8 +99,7 @@ class LogisticModel:
 
 @lru_cache(maxsize=4)
 def load_models(path: str | None = None) -> dict[str, LogisticModel]:
-    """The shipped coefficient sets (``base``, ``semantic``, ``aligned``) from
-    ``aggregator.json``."""
+    """The shipped coefficient sets (``{name: LogisticModel}``) from ``aggregator.json``."""
     data = json.loads(Path(path or WEIGHTS_PATH).read_text())
     return {name: LogisticModel.from_dict(d) for name, d in data["models"].items()}
 
@@ -120,12 +108,14 @@ def choose_model(
     results: Sequence[CheckResult], models: dict[str, LogisticModel] | None = None
 ) -> LogisticModel:
     """The model with the most features among those whose optional checks
-    (``OPTIONAL_FEATURES``) all ran: ``aligned`` when semantic, alignment and weakest_part ran,
-    ``semantic`` when only semantic did, else ``base``."""
+    (``OPTIONAL_FEATURES``) all ran: e.g. ``entailment`` when the entailment check ran,
+    ``aligned`` when semantic, alignment and weakest_part ran, else ``base``."""
     models = models or load_models()
     ran = {r.check for r in results}
     usable = [
-        m for m in models.values() if all(f in ran for f in m.features if f in OPTIONAL_FEATURES)
+        m
+        for m in models.values()
+        if all(FEATURE_CHECK[f] in ran for f in m.features if f in OPTIONAL_FEATURES)
     ]
     return max(usable, key=lambda m: len(m.features)) if usable else models["base"]
 
@@ -140,53 +130,66 @@ def _dedup(spans: list[Evidence]) -> list[Evidence]:
     return out
 
 
+def dissenting(label: str, results: Sequence[CheckResult]) -> list[str]:
+    """Names of the checks that disagree with a verdict ``label``: under ``supported``, those
+    that say ``contradicted``; under ``unsupported`` / ``contradicted``, the models
+    (``CheckSpec.needs`` a model) that say ``supported``."""
+    out = []
+    for r in results:
+        spec = BY_NAME.get(r.check)
+        if spec is None or r.check in out:
+            continue
+        against = r.label == "contradicted" if label == "supported" else r.label == "supported"
+        if against and (label == "supported" or spec.needs.endswith("model")):
+            out.append(r.check)
+    return out
+
+
 def aggregate(
     claim_id: str,
     results: Sequence[CheckResult],
     *,
     model: LogisticModel | None = None,
+    veto: bool = True,
 ) -> Verdict:
     """Turn one claim's check results into a ``Verdict`` (see the module docstring).
 
     ``confidence`` is the probability of the returned side (P(supported) for ``supported``,
-    1 - P(supported) otherwise). ``evidence``: the spans the lexical check chose, then those
-    of the numbers/entity checks, without duplicates.
+    1 - P(supported) otherwise). ``evidence``: the spans of the checks in registry
+    ``evidence_rank`` order (lexical first), without duplicates; a contradiction puts the
+    contradicting spans first. ``veto=False`` turns the veto off (for ablation figures).
     """
     results = list(results)
     model = model or choose_model(results)
     p = model.probability(features(results))
     by = {r.check: r for r in results}
-    extras = [by[n].score for n in ("nli", "llm_judge") if n in by and by[n].label is not None]
+    extras = [r.score for r in results if r.label is not None and BY_NAME.get(r.check, _NONE).blend]
     if extras:
         p = (p + sum(extras)) / (1 + len(extras))
-    spans: list[Evidence] = []
-    for name in ("lexical", "semantic", "alignment", "numbers", "entities", "phrases"):
-        if name in by:
-            spans.extend(by[name].evidence)
-    evidence = _dedup(spans)
-    if p >= model.threshold:
-        return Verdict(
-            claim_id=claim_id, label="supported", confidence=p, evidence=evidence, checks=results
-        )
+    ranked = sorted(
+        (s for s in CHECKS if s.evidence_rank is not None and s.name in by),
+        key=lambda s: s.evidence_rank,
+    )
+    evidence = _dedup([e for s in ranked for e in by[s.name].evidence])
     coverage = by["lexical"].score if "lexical" in by else 1.0
+    on_topic = coverage >= CONTRADICTION_MIN_COVERAGE
     contra = [
-        r
-        for r in results
-        if r.label == "contradicted" and r.check in ("numbers", "negation", "nli", "llm_judge")
+        r for r in results if r.label == "contradicted" and BY_NAME.get(r.check, _NONE).contradicts
     ]
-    if contra and coverage >= CONTRADICTION_MIN_COVERAGE:
-        first = _dedup([e for r in contra for e in r.evidence] + evidence)
-        return Verdict(
-            claim_id=claim_id,
-            label="contradicted",
-            confidence=1.0 - p,
-            evidence=first,
-            checks=results,
-        )
+    vetoed = veto and on_topic and any(BY_NAME[r.check].veto for r in contra)
+    if p >= model.threshold and not vetoed:
+        label, conf, spans = "supported", p, evidence
+    elif contra and on_topic:
+        # A veto overrides the regression: the verdict is then at least as likely as not.
+        label, conf = "contradicted", max(1.0 - p, 0.5) if vetoed else 1.0 - p
+        spans = _dedup([e for r in contra for e in r.evidence] + evidence)
+    else:
+        label, conf, spans = "unsupported", 1.0 - p, evidence
     return Verdict(
         claim_id=claim_id,
-        label="unsupported",
-        confidence=1.0 - p,
-        evidence=evidence,
+        label=label,
+        confidence=conf,
+        evidence=spans,
         checks=results,
+        dissent=dissenting(label, results),
     )

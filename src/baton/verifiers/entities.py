@@ -18,9 +18,10 @@ from collections.abc import Sequence
 
 from baton.contracts import CheckResult, Claim, Evidence
 from baton.verifiers._common import claim_text, result
-from baton.verifiers.passages import WORD, content_terms
+from baton.verifiers.passages import WORD, content_terms, lower_cased
 
 NAME = "entities"
+CANNOT_JUDGE = "lower-cased claim: names cannot be told from other words"
 _CAP_RUN = re.compile(
     r"(?:[A-Z][\w'’.-]*|[0-9]+(?:st|nd|rd|th))(?:\s+(?:of|the|de|von|van|da|and|for|&)?\s*[A-Z][\w'’.-]*)*"
 )
@@ -112,9 +113,14 @@ def check_entities(claim: Claim | str, evidence: Sequence[Evidence]) -> CheckRes
 
     ``score`` is the share of entities found; ``label`` None when the claim names none,
     ``supported`` when all are found, else ``unsupported`` (the detail names the missing ones);
-    ``evidence`` holds the spans that name them.
+    ``evidence`` holds the spans that name them. A lower-cased claim (capitals cannot tell
+    names from words) gets label None and the detail ``CANNOT_JUDGE``: it yields no aggregator
+    feature, so the aggregator uses the feature's training mean instead of "no name".
     """
-    names = entities(claim_text(claim))
+    text = claim_text(claim)
+    if lower_cased(text):
+        return result(NAME, None, 1.0, CANNOT_JUDGE)
+    names = entities(text)
     if not names:
         return result(NAME, None, 1.0, "the claim names no entity")
     spans_seen = [_Span(e.text) for e in evidence]

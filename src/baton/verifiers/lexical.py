@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 
 from baton.contracts import CheckResult, Claim, Evidence
 from baton.verifiers._common import claim_text, result
-from baton.verifiers.passages import content_terms
+from baton.verifiers.passages import claim_parts, content_terms
 
 NAME = "lexical"
 SUPPORT_THRESHOLD = 0.75
@@ -54,22 +54,37 @@ def check_lexical(
     weights: Mapping[str, float] | None = None,
 ) -> CheckResult:
     """Lexical support of the claim by the evidence spans (usually the best windows retrieved
-    over all sources). ``score`` = coverage of the best single span; ``label`` ``supported``
-    when it reaches ``SUPPORT_THRESHOLD``, else ``unsupported``; None when the claim has no
-    content words. ``evidence`` holds the best span."""
-    terms = content_terms(claim_text(claim))
+    over all sources). ``score`` = coverage of the best single span; for a claim of several
+    sentences (a whole summary, ``baton.verifiers.passages.claim_parts``), the mean over its
+    sentences of each one's best-span coverage, so a summary is not judged against one window.
+    ``label`` ``supported`` when the score reaches ``SUPPORT_THRESHOLD``, else
+    ``unsupported``; None when the claim has no content words. ``evidence`` holds the best span
+    (of each sentence)."""
+    text = claim_text(claim)
+    terms = content_terms(text)
     if not terms:
         return result(NAME, None, 0.0, "the claim has no content words")
     if not evidence:
         return result(NAME, "unsupported", 0.0, "no passage shares a content word with the claim")
-    scored = [
-        (coverage(terms, set(content_terms(e.text)), weights), i) for i, e in enumerate(evidence)
-    ]
-    best, i = max(scored, key=lambda x: (x[0], -x[1]))
-    span_terms = set(content_terms(evidence[i].text))
-    missing = [t for t in dict.fromkeys(terms) if t not in span_terms]
-    label = "supported" if best >= SUPPORT_THRESHOLD else "unsupported"
-    detail = f"best passage covers {best:.0%} of the claim's content"
+    span_terms = [set(content_terms(e.text)) for e in evidence]
+    parts = [content_terms(p) for p in claim_parts(text)] if len(terms) > 12 else [terms]
+    parts = [p for p in parts if p] or [terms]
+    bests, used, missing = [], [], []
+    for part in parts:
+        best, i = max(
+            ((coverage(part, st, weights), i) for i, st in enumerate(span_terms)),
+            key=lambda x: (x[0], -x[1]),
+        )
+        bests.append(best)
+        if i not in used:
+            used.append(i)
+        missing.extend(t for t in dict.fromkeys(part) if t not in span_terms[i])
+    score = min(bests)
+    label = "supported" if score >= SUPPORT_THRESHOLD else "unsupported"
+    what = (
+        "best passage covers" if len(parts) == 1 else f"{len(parts)} sentences: best passages cover"
+    )
+    detail = f"{what} {score:.0%} of the claim's content"
     if missing:
-        detail += "; missing: " + ", ".join(missing[:8])
-    return result(NAME, label, best, detail, [evidence[i]])
+        detail += "; missing: " + ", ".join(list(dict.fromkeys(missing))[:8])
+    return result(NAME, label, score, detail, [evidence[i] for i in used])

@@ -50,6 +50,9 @@ def stem(word: str) -> str:
     return _stemmer.stemWord(word.replace("’", "'").split("'")[0] or word)
 
 
+TOKENISER_ARTEFACTS = frozenset("lrb rrb lsb rsb lcb rcb n't n’t 's ’s 're 've 'll 'd 'm".split())
+"""Pieces that tokenised corpora leave as words (Penn Treebank brackets ``-lrb-``, split
+clitics ``do n't``): not content terms."""
 _TERMS: dict[str, str] = {}
 _TERMS_LIMIT = 500_000
 
@@ -58,7 +61,8 @@ def _term(word: str) -> str:
     """The content term of one lower-cased word ("" for a stop word or a lone letter)."""
     t = _TERMS.get(word)
     if t is None:
-        t = "" if word in STOPWORDS or (len(word) < 2 and not word.isdigit()) else stem(word)
+        drop = word in STOPWORDS or word in TOKENISER_ARTEFACTS
+        t = "" if drop or (len(word) < 2 and not word.isdigit()) else stem(word)
         if len(_TERMS) > _TERMS_LIMIT:
             _TERMS.clear()
         _TERMS[word] = t
@@ -75,16 +79,45 @@ def content_terms(text: str) -> list[str]:
     return list(_content_terms(text))
 
 
+_BOUNDARY_LOWER = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[a-zA-Z0-9])|\s*\n\s*")
+"""The boundary for lower-cased text: any word may start a sentence."""
+
+
+def lower_cased(text: str) -> bool:
+    """Whether ``text`` is lower-cased (fewer than 1 in 200 letters upper-case, as in
+    lower-cased corpora), so capitals cannot tell sentence starts or names."""
+    letters = sum(c.isalpha() for c in text[:5000])
+    upper = sum(c.isupper() for c in text[:5000])
+    return letters > 0 and upper * 200 < letters
+
+
+def claim_parts(text: str, min_terms: int = 3) -> list[str]:
+    """The sentences of a claim (a whole summary has several), a sentence with fewer than
+    ``min_terms`` content terms joined to the previous one; ``[text]`` for one sentence."""
+    parts: list[str] = []
+    for s, e in sentence_spans(text):
+        piece = text[s:e]
+        if parts and (
+            len(content_terms(piece)) < min_terms or len(content_terms(parts[-1])) < min_terms
+        ):
+            parts[-1] = f"{parts[-1]} {piece}"
+        else:
+            parts.append(piece)
+    return parts or [text]
+
+
 def sentence_spans(text: str) -> list[tuple[int, int]]:
     """Sentence spans of ``text`` as ``(start, end)`` offsets, whitespace trimmed.
 
     A regular-expression splitter (line breaks, and ``.!?`` before a capital or digit, skipping
-    common abbreviations and initials); about 100x faster than pysbd on web pages, at some cost
-    in precision on unusual punctuation. Very long sentences are cut at word boundaries.
+    common abbreviations and initials; in lower-cased text, ``.!?`` before any word); about
+    100x faster than pysbd on web pages, at some cost in precision on unusual punctuation. Very
+    long sentences (menus, tables) are cut at word boundaries.
     """
     spans: list[tuple[int, int]] = []
     start = 0
-    for m in _BOUNDARY.finditer(text):
+    boundary = _BOUNDARY_LOWER if lower_cased(text) else _BOUNDARY
+    for m in boundary.finditer(text):
         piece_end = m.start()
         if "\n" not in m.group(0) and _ABBREV.search(text, max(start, piece_end - 12), piece_end):
             continue

@@ -21,34 +21,48 @@ With a single source nothing changes.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from baton.contracts import CheckResult, Claim, Evidence, Source, Verdict
+from baton.contracts import CheckResult, Claim, Source, Verdict
 from baton.errors import ConfigError
 from baton.settings import Settings
 from baton.verifiers.aggregate import aggregate
-from baton.verifiers.entities import check_entities
-from baton.verifiers.hedging import check_hedging
-from baton.verifiers.lexical import check_lexical
-from baton.verifiers.numbers import check_numbers
-from baton.verifiers.passages import SourceIndex, content_terms
-from baton.verifiers.phrases import check_phrases
-from baton.verifiers.polarity import check_negation
+from baton.verifiers.passages import SourceIndex, claim_parts, content_terms
+from baton.verifiers.registry import (
+    ALL_CHECKS,
+    BY_NAME,
+    DEFAULT_CHECKS,
+    OPTIONAL_CHECKS,
+    SEMANTIC_CHECKS,
+    Runner,
+)
 
 TOP_K = 5
 """Evidence windows retrieved per claim and source."""
+PART_K = 2
+"""Extra evidence windows retrieved per sentence of a claim of several sentences (a summary)."""
 MAX_SOURCES = 3
 """Sources a claim is checked against, one at a time: those holding its best windows."""
-DEFAULT_CHECKS = ("lexical", "phrases", "numbers", "entities", "negation", "hedging")
-"""The always-available checks, run when ``checks`` is None."""
-OPTIONAL_CHECKS = ("semantic", "alignment", "weakest_part", "nli", "llm_judge")
-"""Checks that need an extra: ``semantic``, ``alignment`` and ``weakest_part``
-(``baton[semantic]``), ``nli`` (``nli_model=``), ``llm_judge`` (``judge=``)."""
-SEMANTIC_CHECKS = DEFAULT_CHECKS + ("semantic", "alignment", "weakest_part")
-"""The defaults plus every check of the ``semantic`` extra (the ``aligned`` aggregator)."""
-ALL_CHECKS = DEFAULT_CHECKS + OPTIONAL_CHECKS
+ENTAILMENT_BY_DEFAULT = False
+"""Whether ``default_verifier`` adds the shipped entailment model (``entailment`` check) to
+the always-on checks; see the README's verifier section for the figures behind the choice."""
+MODELS = ("nli_model", "judge", "entailment_model")
+"""The keywords of ``verify`` that pass a model to the check that needs it
+(``CheckSpec.needs``)."""
+__all__ = [
+    "ALL_CHECKS",
+    "DEFAULT_CHECKS",
+    "OPTIONAL_CHECKS",
+    "SEMANTIC_CHECKS",
+    "ConfiguredVerifier",
+    "default_verifier",
+    "resolve_checks",
+    "verify",
+    "with_nli",
+]
 
 
 def _unsupported(claim_id: str, detail: str) -> Verdict:
@@ -58,75 +72,31 @@ def _unsupported(claim_id: str, detail: str) -> Verdict:
     )
 
 
-def resolve_checks(
-    checks: Sequence[str] | None,
-    *,
-    judge: Any = None,
-    nli_model: Any = None,
-) -> tuple[str, ...]:
-    """The check names to run: ``checks`` validated, or the defaults plus the extras whose
-    model was given. Raises ``ConfigError`` for an unknown name, or for ``nli`` / ``llm_judge``
-    asked for without ``nli_model`` / ``judge``."""
+def resolve_checks(checks: Sequence[str] | None, **models: Any) -> tuple[str, ...]:
+    """The check names to run: ``checks`` validated, or the defaults plus every optional check
+    whose model was given (``models``: ``nli_model=``, ``judge=``, ``entailment_model=``, None
+    when absent). Raises ``ConfigError`` for an unknown name, or for a check asked for without
+    the model it needs."""
+    given = {k for k, v in models.items() if v is not None}
     if checks is None:
-        names = (
-            DEFAULT_CHECKS
-            + (("nli",) if nli_model is not None else ())
-            + (("llm_judge",) if judge is not None else ())
-        )
+        names = DEFAULT_CHECKS + tuple(n for n in OPTIONAL_CHECKS if BY_NAME[n].needs in given)
     else:
         names = tuple(dict.fromkeys(c.strip() for c in checks if c.strip()))
-    unknown = [n for n in names if n not in ALL_CHECKS]
+    unknown = [n for n in names if n not in BY_NAME]
     if unknown:
         raise ConfigError(
             f"unknown verifier check(s): {', '.join(unknown)}; known: {', '.join(ALL_CHECKS)}"
         )
-    if "nli" in names and nli_model is None:
-        raise ConfigError("the nli check needs nli_model= (see baton.verifiers.nli.load_nli)")
-    if "llm_judge" in names and judge is None:
-        raise ConfigError("the llm_judge check needs judge= (a baton.verifiers.judge.LLMJudge)")
+    for n in names:
+        needs = BY_NAME[n].needs
+        if needs in MODELS and needs not in given:
+            raise ConfigError(f"the {n} check needs {needs}= (see baton.verifiers.registry)")
     return names
 
 
-def _runners(
-    names: Sequence[str], *, judge: Any, nli_model: Any, encoder: Any, token_embedder: Any
-) -> list[tuple[str, Callable[[Claim, list[Evidence], dict[str, float]], CheckResult]]]:
-    table: dict[str, Callable[[Claim, list[Evidence], dict[str, float]], CheckResult]] = {
-        "lexical": lambda c, ev, w: check_lexical(c, ev, weights=w),
-        "phrases": lambda c, ev, w: check_phrases(c, ev),
-        "numbers": lambda c, ev, w: check_numbers(c, ev),
-        "entities": lambda c, ev, w: check_entities(c, ev),
-        "negation": lambda c, ev, w: check_negation(c, ev),
-        "hedging": lambda c, ev, w: check_hedging(c, ev),
-    }
-    if "semantic" in names:
-        from baton.verifiers.semantic import check_semantic, load_encoder
-
-        enc = encoder if encoder is not None else load_encoder()
-        table["semantic"] = lambda c, ev, w: check_semantic(c, ev, encoder=enc)
-    if "alignment" in names or "weakest_part" in names:
-        from baton.verifiers.alignment import (
-            _minilm_embedder,
-            check_alignment,
-            check_weakest_part,
-        )
-
-        if token_embedder is not None:
-            emb = token_embedder
-        else:
-            from baton.verifiers.semantic import load_encoder
-
-            emb = _minilm_embedder(encoder if encoder is not None else load_encoder())
-        table["alignment"] = lambda c, ev, w: check_alignment(c, ev, embedder=emb, weights=w)
-        table["weakest_part"] = lambda c, ev, w: check_weakest_part(c, ev, embedder=emb)
-    if "nli" in names:
-        from baton.verifiers.nli import check_nli
-
-        table["nli"] = lambda c, ev, w: check_nli(c, ev, model=nli_model)
-    if "llm_judge" in names:
-        from baton.verifiers.judge import check_llm_judge
-
-        table["llm_judge"] = lambda c, ev, w: check_llm_judge(c, ev, judge=judge)
-    return [(n, table[n]) for n in names]
+def _runners(names: Sequence[str], **context: Any) -> list[tuple[str, Runner]]:
+    """``(name, runner)`` per check, built once per ``verify`` call from the registry."""
+    return [(n, BY_NAME[n].build(context)) for n in names]
 
 
 def verify(
@@ -138,25 +108,27 @@ def verify(
     nli_model: Any = None,
     encoder: Any = None,
     token_embedder: Any = None,
+    entailment_model: Any = None,
 ) -> list[Verdict]:
     """Check each claim against all ``sources``: one ``Verdict`` per claim, in order.
 
-    ``checks``: names from ``ALL_CHECKS`` (default ``DEFAULT_CHECKS``, plus ``nli`` /
-    ``llm_judge`` when their model is given). ``judge``: a ``baton.verifiers.judge.LLMJudge``
+    ``checks``: names from ``ALL_CHECKS`` (default ``DEFAULT_CHECKS``, plus ``entailment`` /
+    ``nli`` / ``llm_judge`` when their model is given; the registry is
+    ``baton.verifiers.registry``). ``judge``: a ``baton.verifiers.judge.LLMJudge``
     (built with the author model, so a same-model judge is refused there). ``nli_model``: from
     ``baton.verifiers.nli.load_nli``. ``encoder``: a sentence encoder for ``semantic``
     (default: all-MiniLM-L6-v2 from the extra). ``token_embedder``: a
     ``baton.verifiers.alignment.TokenEmbedder`` for ``alignment`` / ``weakest_part`` (default:
-    the token vectors of ``encoder``'s MiniLM).
+    the token vectors of ``encoder``'s MiniLM). ``entailment_model``: a
+    ``baton.verifiers.entailment.EntailmentModel`` for the ``entailment`` check.
 
     Never raises on odd input: no sources, a claim without content words, or a check that
     fails all give an ``unsupported`` verdict whose ``checks`` explain why. Raises
     ``ConfigError`` only for an unusable configuration (unknown check, missing extra).
     """
-    names = resolve_checks(checks, judge=judge, nli_model=nli_model)
-    runners = _runners(
-        names, judge=judge, nli_model=nli_model, encoder=encoder, token_embedder=token_embedder
-    )
+    models = {"judge": judge, "nli_model": nli_model, "entailment_model": entailment_model}
+    names = resolve_checks(checks, **models)
+    runners = _runners(names, encoder=encoder, token_embedder=token_embedder, **models)
     try:
         index = SourceIndex.build(list(sources))
     except Exception as exc:  # defensive: a source the splitter cannot read
@@ -181,10 +153,17 @@ class ConfiguredVerifier:
 
     checks: tuple[str, ...] | None = None
     nli_model: Any = None
+    entailment_model: Any = None
     local = True
 
     def __call__(self, claims: Sequence[Claim], sources: Sequence[Source]) -> list[Verdict]:
-        return verify(claims, sources, checks=self.checks, nli_model=self.nli_model)
+        return verify(
+            claims,
+            sources,
+            checks=self.checks,
+            nli_model=self.nli_model,
+            entailment_model=self.entailment_model,
+        )
 
 
 def with_nli(checks: Sequence[str] | None, nli_model: Any) -> tuple[str, ...] | None:
@@ -195,25 +174,44 @@ def with_nli(checks: Sequence[str] | None, nli_model: Any) -> tuple[str, ...] | 
     return (*checks, "nli")
 
 
+def model_switched_off() -> bool:
+    """Whether ``BATON_VERIFIER_MODEL`` turns the trained entailment model off (``off``,
+    ``0``, ``false`` or ``no``, any case). Read from the environment here, not from
+    ``Settings``, so that settings need no new field."""
+    return os.environ.get("BATON_VERIFIER_MODEL", "").strip().lower() in ("off", "0", "false", "no")
+
+
 def default_verifier(settings: Settings | None = None) -> Callable[..., list[Verdict]]:
     """The verifier runs use: plain ``verify`` (the always-on checks), or a
     ``ConfiguredVerifier`` when ``settings`` (default ``Settings.from_env()``) name checks
-    (``BATON_VERIFIER_CHECKS``) or a local NLI model (``BATON_NLI_MODEL``).
+    (``BATON_VERIFIER_CHECKS``), a local NLI model (``BATON_NLI_MODEL``), or when the shipped
+    entailment model is in the default path (``ENTAILMENT_BY_DEFAULT``) and not switched off
+    (``BATON_VERIFIER_MODEL=off``, or ``BATON_VERIFIER_CHECKS`` without ``entailment``).
 
     Raises ``ConfigError`` now, not at the first claim, for an unknown check, a check whose
-    extra is not installed, or an NLI path that holds no usable model.
+    extra is not installed, or a model path that holds no usable model.
     """
     settings = settings or Settings.from_env()
-    if settings.verifier_checks is None and settings.nli_model is None:
+    named = settings.verifier_checks
+    want_model = ("entailment" in named) if named is not None else ENTAILMENT_BY_DEFAULT
+    want_model = want_model and not (named is None and model_switched_off())
+    if named is None and settings.nli_model is None and not want_model:
         return verify
     nli_model = None
     if settings.nli_model is not None:
         from baton.verifiers.nli import load_nli
 
         nli_model = load_nli(settings.nli_model)
-    names = resolve_checks(with_nli(settings.verifier_checks, nli_model), nli_model=nli_model)
-    _runners(names, judge=None, nli_model=nli_model, encoder=None, token_embedder=None)
-    return ConfiguredVerifier(names, nli_model)
+    entailment_model = None
+    if want_model:
+        from baton.verifiers.entailment import EntailmentModel
+
+        entailment_model = EntailmentModel.load()
+    names = resolve_checks(
+        with_nli(named, nli_model), nli_model=nli_model, entailment_model=entailment_model
+    )
+    _runners(names, nli_model=nli_model, entailment_model=entailment_model)
+    return ConfiguredVerifier(names, nli_model, entailment_model)
 
 
 def _verify_one(claim: Claim, index: SourceIndex, runners) -> Verdict:
@@ -232,8 +230,17 @@ def _verify_one(claim: Claim, index: SourceIndex, runners) -> Verdict:
         if len(best) == 1
         else [index.best_windows(terms, TOP_K, source_index=s) for s in best]
     )
+    parts = [content_terms(p) for p in claim_parts(claim.text)] if len(terms) > 12 else []
     verdicts = []
     for windows in groups:
+        if len(parts) > 1:  # a whole summary: each sentence's best windows too
+            s = windows[0][1].source_index
+            seen = {(p.start, p.end) for _, p in windows}
+            for part in parts:
+                for cov, p in index.best_windows(part, PART_K, source_index=s):
+                    if (p.start, p.end) not in seen:
+                        seen.add((p.start, p.end))
+                        windows = [*windows, (cov, p)]
         evidence = [index.evidence(p, round(cov, 4)) for cov, p in windows]
         verdicts.append(aggregate(claim.id, [run(claim, evidence, weights) for _, run in runners]))
     return _strongest(verdicts)
