@@ -20,6 +20,8 @@ BATON_VERIFIER_CHECKS  comma-separated verifier checks for runs, e.g.       the 
                        ``lexical,numbers,semantic`` (see baton.verifiers)
 BATON_NLI_MODEL        directory of a local NLI model; adds the ``nli``     unset
                        check to every run's verifier
+BATON_VERIFIER_MODEL   ``off`` (or 0/false/no) keeps the trained entailment     on
+                       model out of the default checks
 =====================  ===================================================  ==================
 """
 
@@ -63,6 +65,7 @@ class Settings:
     structured_output: Literal["function_calling", "json_schema", "json_mode"] = "function_calling"
     verifier_checks: tuple[str, ...] | None = None
     nli_model: str | None = None
+    verifier_model: bool = True
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -90,4 +93,6 @@ class Settings:
             structured_output=method,  # type: ignore[arg-type]
             verifier_checks=_names("BATON_VERIFIER_CHECKS"),
             nli_model=os.environ.get("BATON_NLI_MODEL") or None,
+            verifier_model=os.environ.get("BATON_VERIFIER_MODEL", "").strip().lower()
+            not in ("off", "0", "false", "no"),
         )

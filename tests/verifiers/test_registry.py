@@ -130,7 +130,9 @@ def test_the_model_is_switched_off_by_setting_or_by_naming_checks(monkeypatch):
     on = default_verifier(Settings())
     assert isinstance(on, ConfiguredVerifier) and "entailment" in on.checks and loaded == [1]
     monkeypatch.setenv("BATON_VERIFIER_MODEL", "off")
-    assert default_verifier(Settings()) is verify
+    assert Settings.from_env().verifier_model is False
+    assert default_verifier(Settings.from_env()) is verify
+    assert default_verifier(Settings(verifier_model=False)) is verify
     named = default_verifier(Settings(verifier_checks=("lexical", "numbers")))
     assert named.checks == ("lexical", "numbers") and named.entailment_model is None
     assert loaded == [1]

@@ -174,13 +174,6 @@ def with_nli(checks: Sequence[str] | None, nli_model: Any) -> tuple[str, ...] | 
     return (*checks, "nli")
 
 
-def model_switched_off() -> bool:
-    """Whether ``BATON_VERIFIER_MODEL`` turns the trained entailment model off (``off``,
-    ``0``, ``false`` or ``no``, any case). Read from the environment here, not from
-    ``Settings``, so that settings need no new field."""
-    return os.environ.get("BATON_VERIFIER_MODEL", "").strip().lower() in ("off", "0", "false", "no")
-
-
 def default_verifier(settings: Settings | None = None) -> Callable[..., list[Verdict]]:
     """The verifier runs use: plain ``verify`` (the always-on checks), or a
     ``ConfiguredVerifier`` when ``settings`` (default ``Settings.from_env()``) name checks
@@ -194,7 +187,7 @@ def default_verifier(settings: Settings | None = None) -> Callable[..., list[Ver
     settings = settings or Settings.from_env()
     named = settings.verifier_checks
     want_model = ("entailment" in named) if named is not None else ENTAILMENT_BY_DEFAULT
-    want_model = want_model and not (named is None and model_switched_off())
+    want_model = want_model and (named is not None or settings.verifier_model)
     if named is None and settings.nli_model is None and not want_model:
         return verify
     nli_model = None
