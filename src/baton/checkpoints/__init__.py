@@ -13,17 +13,29 @@ events, the effects ledger, users) in one database, behind the ``RunStore`` prot
 """
 
 from baton.checkpoints.backends import open_saver, open_store
-from baton.checkpoints.protocol import STATUSES, TERMINAL, Ledger, RunStore, UserStore, now_iso
+from baton.checkpoints.protocol import (
+    LEASE_KEY,
+    STATUSES,
+    TERMINAL,
+    Lease,
+    Ledger,
+    RunStore,
+    UserStore,
+    now_iso,
+)
 from baton.checkpoints.saver import memory_saver, serializer
-from baton.checkpoints.sqlite import CompactSqliteSaver, SqliteStore, connect
+from baton.checkpoints.sqlite import CompactSqliteSaver, FencedSqliteSaver, SqliteStore, connect
 
 Store = SqliteStore
 """The SQLite ``RunStore``: ``Store(path)`` (kept for code written before ``open_store``)."""
 
 __all__ = [
+    "LEASE_KEY",
     "STATUSES",
     "TERMINAL",
     "CompactSqliteSaver",
+    "FencedSqliteSaver",
+    "Lease",
     "Ledger",
     "RunStore",
     "SqliteStore",
