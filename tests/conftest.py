@@ -53,6 +53,7 @@ def _no_model_env(monkeypatch):
         "OPENAI_API_KEY",
         "OPENAI_BASE_URL",
         "BATON_DB",
+        "BATON_DATABASE_URL",
         "BATON_VERIFIER_CHECKS",
         "BATON_NLI_MODEL",
         "LANGSMITH_TRACING",

@@ -96,3 +96,13 @@ def test_a_postgresql_url_opens_the_postgres_store_and_saver(request, tmp_path, 
         remove_database(url)
     with open_store(url) as fresh:
         assert fresh.status_counts() == {}
+
+
+def test_the_database_comes_from_baton_database_url_then_baton_db(monkeypatch):
+    from baton.settings import Settings
+
+    assert Settings.from_env().db == "baton.db"
+    monkeypatch.setenv("BATON_DB", "old.db")
+    assert Settings.from_env().db == "old.db"
+    monkeypatch.setenv("BATON_DATABASE_URL", "postgresql://baton@db.internal/baton")
+    assert Settings.from_env().db == "postgresql://baton@db.internal/baton"

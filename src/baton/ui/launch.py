@@ -1,7 +1,7 @@
 """Start the browser app: a worker process and a Streamlit server on one database.
 
 Both are child processes of ``serve`` (``baton ui``): Streamlit runs ``baton/ui/app.py``
-with ``BATON_DB`` set to the database URL; the worker is ``baton worker --db URL``. When either
+with ``BATON_DATABASE_URL`` set to the database URL; the worker is ``baton worker --db URL``. When either
 exits, or on Ctrl-C, the other is stopped too (terminate, then kill after ``STOP_GRACE_S``).
 """
 
@@ -154,7 +154,7 @@ def serve(
 
     with open_store(db) as store:
         db = store.url  # absolute: the children may start elsewhere
-    env = {**os.environ, "BATON_DB": db}
+    env = {**os.environ, "BATON_DATABASE_URL": db, "BATON_DB": db}
     procs: list[subprocess.Popen] = []
     previous = _on_sigterm_interrupt()
     try:

@@ -10,26 +10,22 @@ A backend package offers ``open_store(location)``, ``open_saver(location)`` and
 
 from __future__ import annotations
 
-from langgraph.checkpoint.postgres import PostgresSaver
 from psycopg import sql
 
 from baton.checkpoints.postgres.connection import connect, database_name, maintenance_url, pool
 from baton.checkpoints.postgres.retention import PostgresPrune
+from baton.checkpoints.postgres.saver import FencedPostgresSaver
 from baton.checkpoints.postgres.store import PostgresStore
 from baton.checkpoints.saver import serializer
 
 __all__ = [
     "PostgresPrune",
     "PostgresStore",
-    "PrunablePostgresSaver",
+    "FencedPostgresSaver",
     "open_saver",
     "open_store",
     "remove",
 ]
-
-
-class PrunablePostgresSaver(PostgresPrune, PostgresSaver):
-    """LangGraph's ``PostgresSaver`` with the standard ``prune`` (``PostgresPrune``)."""
 
 
 def open_store(location: str) -> PostgresStore:
@@ -39,11 +35,12 @@ def open_store(location: str) -> PostgresStore:
     return PostgresStore(location)
 
 
-def open_saver(location: str) -> PostgresSaver:
-    """A checkpointer on the database at ``location`` over its own connection pool
+def open_saver(location: str) -> FencedPostgresSaver:
+    """A ``FencedPostgresSaver`` (LangGraph's ``PostgresSaver`` fenced by the run's lease, with
+    the standard ``prune``) on the database at ``location`` over its own connection pool
     (``saver.conn``; close it when done), the tables migrated if needed (``open_store``)."""
     PostgresStore(location).close()
-    return PrunablePostgresSaver(pool(location), serde=serializer())
+    return FencedPostgresSaver(pool(location), serde=serializer())
 
 
 def remove(location: str) -> None:

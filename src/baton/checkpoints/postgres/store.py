@@ -24,10 +24,11 @@ from baton.checkpoints.postgres.connection import connect
 from baton.checkpoints.postgres.ledger import PostgresLedger
 from baton.checkpoints.postgres.migrations import migrate
 from baton.checkpoints.postgres.retention import PostgresRetention
+from baton.checkpoints.postgres.saver import check_lease
 from baton.checkpoints.postgres.users import PostgresUsers
 from baton.checkpoints.protocol import RUN_COLUMNS, TERMINAL, Lease, new_id, now_iso, with_policy
 from baton.contracts import Decision, Report, ReviewRequest, RunStatus, Task
-from baton.errors import DecisionConflict, InvalidDecision, LeaseLost, NotFoundError
+from baton.errors import DecisionConflict, InvalidDecision, NotFoundError
 from baton.policy import Policy
 
 _RUN = (
@@ -153,13 +154,7 @@ class PostgresStore(PostgresRetention):
         (``lease_owner``, ``lease_epoch``, status ``running``); raises ``LeaseLost`` (nothing
         written) when the lease moved on. Joins an open transaction (and still checks)."""
         with self.transaction() as conn:
-            row = conn.execute(
-                "SELECT 1 FROM runs WHERE id = %s AND lease_owner = %s AND lease_epoch = %s "
-                "AND status = 'running' FOR UPDATE",
-                (lease.run_id, lease.owner, lease.epoch),
-            ).fetchone()
-            if row is None:
-                raise LeaseLost(lease.run_id)
+            check_lease(conn, lease)
             yield conn
 
     # -- runs -----------------------------------------------------------------------------
