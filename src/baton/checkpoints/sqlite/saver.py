@@ -18,6 +18,7 @@ from langgraph.checkpoint.sqlite import SqliteSaver
 from baton.checkpoints.protocol import LEASE_KEY, Lease
 from baton.checkpoints.saver import next_version, serializer
 from baton.checkpoints.sqlite.connection import connect
+from baton.checkpoints.sqlite.prune import SqlitePrune
 from baton.errors import LeaseLost
 
 _CHECK_LEASE = (
@@ -33,7 +34,7 @@ def check_lease(conn: sqlite3.Connection | sqlite3.Cursor, lease: Lease) -> None
         raise LeaseLost(lease.run_id)
 
 
-class CompactSqliteSaver(SqliteSaver):
+class CompactSqliteSaver(SqlitePrune, SqliteSaver):
     """LangGraph's ``SqliteSaver`` with compact channel versions (``next_version``): about
     1.1 KB less in each checkpoint of baton's graph."""
 
