@@ -119,23 +119,6 @@ STORE_URLS: dict[str, Callable[[pytest.FixtureRequest, Path], str]] = {
 db_path)}``; every test using ``store``, ``store_url`` or ``checkpointer`` runs on each."""
 
 
-def sql(store, statement: str, params: tuple = ()):
-    """Run raw SQL on ``store.conn`` with ``?`` placeholders on either backend (the backend
-    hook of tests that reach under ``RunStore``); returns the cursor."""
-    if store.url.startswith("postgresql://"):
-        return store.conn.execute(statement.replace("?", "%s"), params)
-    return store.conn.execute(statement, params)
-
-
-def integrity_errors() -> tuple[type[Exception], ...]:
-    """The exceptions a violated constraint raises, on either backend."""
-    import sqlite3
-
-    import psycopg
-
-    return (sqlite3.IntegrityError, psycopg.errors.IntegrityError)
-
-
 @pytest.fixture(params=sorted(STORE_URLS))
 def store_url(request, db_path) -> str:
     """The URL of a fresh database, once per backend of ``STORE_URLS``."""

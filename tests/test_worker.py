@@ -7,11 +7,11 @@ import time
 
 import pytest
 
+from backend_sql import sql
 from baton.contracts import Decision
 from baton.inspect import thread_config
 from baton.policy import Policy
 from baton.worker import Worker, run_tasks
-from conftest import sql
 
 
 def test_drain_runs_every_example_to_a_stop(store, example_tasks):

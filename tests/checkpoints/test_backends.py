@@ -74,11 +74,11 @@ def test_open_store_and_open_saver_share_one_file(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_a_postgresql_url_opens_the_postgres_store_and_saver(request, tmp_path, example_tasks):
+@pytest.mark.parametrize("store_url", ["postgres"], indirect=True)
+def test_a_postgresql_url_opens_the_postgres_store_and_saver(store_url, example_tasks):
     from baton.checkpoints.postgres import PostgresStore
-    from conftest import STORE_URLS
 
-    url = STORE_URLS["postgres"](request, tmp_path / "unused.db")
+    url = store_url
     with open_store(url) as store:
         assert type(store) is PostgresStore and isinstance(store, RunStore)
         assert store.url == url

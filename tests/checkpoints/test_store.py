@@ -8,11 +8,11 @@ import time
 
 import pytest
 
+from backend_sql import integrity_errors, sql
 from baton.checkpoints import Store, open_store
 from baton.contracts import Decision, ReviewRequest, Source, Task
 from baton.errors import DecisionConflict, InvalidDecision, NotFoundError
 from baton.policy import Policy
-from conftest import integrity_errors, sql
 
 
 def _task(i: int = 0) -> Task:
