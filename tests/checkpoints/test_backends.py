@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from baton.checkpoints import RunStore, SqliteStore, open_saver, open_store
-from baton.checkpoints.backends import BACKENDS, parse_url, remove_database
+from baton.checkpoints.backends import BACKENDS, display_url, parse_url, remove_database
 from baton.checkpoints.sqlite import FencedSqliteSaver
 from baton.errors import ConfigError
 
@@ -106,3 +106,22 @@ def test_the_database_comes_from_baton_database_url_then_baton_db(monkeypatch):
     assert Settings.from_env().db == "old.db"
     monkeypatch.setenv("BATON_DATABASE_URL", "postgresql://baton@db.internal/baton")
     assert Settings.from_env().db == "postgresql://baton@db.internal/baton"
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        (
+            "postgresql://baton:s3cr:et@db.internal:5432/baton",
+            "postgresql://baton:***@db.internal:5432/baton",
+        ),
+        (
+            "postgresql://baton@db/baton?sslmode=require",
+            "postgresql://baton@db/baton?sslmode=require",
+        ),
+        ("sqlite:////var/lib/baton.db", "sqlite:////var/lib/baton.db"),
+        ("baton.db", "baton.db"),
+    ],
+)
+def test_display_url_hides_the_password(url, shown):
+    assert display_url(url) == shown

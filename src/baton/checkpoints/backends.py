@@ -69,6 +69,20 @@ def parse_url(url: str | Path) -> tuple[str, str]:
     return scheme, location
 
 
+def display_url(url: str | Path) -> str:
+    """``url`` fit to print: a password in it is replaced by ``***``
+    (``postgresql://baton:***@db/baton``); paths are unchanged."""
+    text = str(url)
+    scheme, sep, rest = text.partition("://")
+    if not sep:
+        return text
+    authority, slash, tail = rest.partition("/")
+    user, at, host = authority.rpartition("@")
+    if at and ":" in user:
+        authority = user.split(":", 1)[0] + ":***@" + host
+    return f"{scheme}://{authority}{slash}{tail}"
+
+
 def _backend(url: str | Path):
     scheme, location = parse_url(url)
     return importlib.import_module(BACKENDS[scheme]), location

@@ -142,7 +142,9 @@ def worker(
         ids = w.drain()
         typer.echo(f"worked {len(ids)} run(s)", err=True)
         return
-    typer.echo(f"worker {w.worker_id} on {w.store.url}; Ctrl-C to stop", err=True)
+    from baton.checkpoints.backends import display_url
+
+    typer.echo(f"worker {w.worker_id} on {display_url(w.store.url)}; Ctrl-C to stop", err=True)
     try:
         w.serve()
     except KeyboardInterrupt:

@@ -18,6 +18,7 @@ import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
+from baton.checkpoints.backends import display_url
 from baton.errors import ConfigError
 from baton.ui import APP_PATH
 from baton.ui.sources import MAX_UPLOAD_BYTES
@@ -166,7 +167,7 @@ def serve(
         if not wait_ready(url, alive=lambda: server.poll() is None):
             raise ConfigError(f"the Streamlit server did not start on {url} (is the port taken?)")
         echo(
-            f"baton is up: {url}  (database {db}"
+            f"baton is up: {url}  (database {display_url(db)}"
             + (", with a worker" if worker else ", no worker")
             + "; Ctrl-C stops)"
         )
