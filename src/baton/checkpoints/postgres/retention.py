@@ -152,10 +152,12 @@ class PostgresRetention:
         return int(row["n"])
 
     def compact(self) -> None:
-        """``VACUUM`` LangGraph's tables (marks the deleted rows' space reusable; PostgreSQL
-        gives it back to the file system only with ``VACUUM FULL``, which locks the tables)."""
+        """Give the space of deleted rows back to the file system: ``VACUUM FULL`` of
+        LangGraph's three tables (each rewritten under an exclusive lock, so checkpoint writes
+        wait for it, as SQLite's ``VACUUM`` makes them wait; ``baton prune --no-vacuum`` skips
+        it and leaves the space to autovacuum for reuse)."""
         for table in ("checkpoints", "checkpoint_blobs", "checkpoint_writes"):
-            self.conn.execute(f"VACUUM {table}")
+            self.conn.execute(f"VACUUM FULL {table}")
 
     def table_sizes(self) -> list[dict[str, int | str]]:
         """The database size by table, largest first: ``{"table", "rows", "bytes"}`` where
