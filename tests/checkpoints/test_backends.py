@@ -125,3 +125,31 @@ def test_the_database_comes_from_baton_database_url_then_baton_db(monkeypatch):
 )
 def test_display_url_hides_the_password(url, shown):
     assert display_url(url) == shown
+
+
+@pytest.mark.parametrize("store_url", ["postgres"], indirect=True)
+def test_postgres_migrations_run_once_when_workers_start_together(store_url):
+    import threading
+
+    remove_database(store_url)  # an empty database: nothing migrated yet
+    errors: list[BaseException] = []
+
+    def start() -> None:
+        try:
+            open_store(store_url).close()
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=start) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    with open_store(store_url) as store:
+        assert [
+            r["version"] for r in store.conn.execute("SELECT version FROM schema_migrations")
+        ] == [1, 2]
+        assert store.conn.execute("SELECT COUNT(*) AS n FROM checkpoint_migrations").fetchone() == {
+            "n": 10
+        }

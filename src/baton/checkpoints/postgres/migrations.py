@@ -10,6 +10,7 @@ as the tie-break of rows created in the same millisecond.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -18,7 +19,9 @@ import psycopg
 from baton.checkpoints.protocol import now_iso
 
 ADVISORY_LOCK = 0x0BA7_0016
-"""The ``pg_advisory_lock`` key held while migrating."""
+"""The advisory lock key held while migrating."""
+LOCK_TIMEOUT_S = 120.0
+"""How long a process waits for another one's migrations (seconds)."""
 
 _INITIAL = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -124,12 +127,34 @@ MIGRATIONS: list[tuple[int, str, str | Callable[[psycopg.Connection[Any]], None]
 """``(version, name, SQL or a function of the connection)``, in order. Append; never edit."""
 
 
+def _applied(conn: psycopg.Connection[Any]) -> set[int]:
+    """The versions recorded in ``schema_migrations`` (none when it does not exist yet)."""
+    if conn.execute("SELECT to_regclass('schema_migrations') AS t").fetchone()["t"] is None:
+        return set()
+    return {r["version"] for r in conn.execute("SELECT version FROM schema_migrations")}
+
+
+def _lock(conn: psycopg.Connection[Any], timeout_s: float = LOCK_TIMEOUT_S) -> None:
+    """Take the migration lock, polling ``pg_try_advisory_lock``: a session blocked in
+    ``pg_advisory_lock`` holds a transaction open, which ``CREATE INDEX CONCURRENTLY`` in the
+    holder's ``PostgresSaver.setup()`` waits for (a deadlock). Raises ``TimeoutError``."""
+    deadline = time.monotonic() + timeout_s
+    while not conn.execute("SELECT pg_try_advisory_lock(%s) AS ok", (ADVISORY_LOCK,)).fetchone()[
+        "ok"
+    ]:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"another process held baton's migration lock for {timeout_s:.0f} s")
+        time.sleep(0.05)
+
+
 def migrate(conn: psycopg.Connection[Any]) -> list[int]:
     """Apply the pending ``MIGRATIONS`` on ``conn`` (autocommit) while holding the advisory
     lock; returns the versions applied now. SQL migrations run in a transaction each;
     ``PostgresSaver.setup()`` runs outside one (it creates indexes ``CONCURRENTLY``)."""
     applied_now: list[int] = []
-    conn.execute("SELECT pg_advisory_lock(%s)", (ADVISORY_LOCK,))
+    if _applied(conn) >= {v for v, _, _ in MIGRATIONS}:
+        return applied_now  # the common case: no lock taken
+    _lock(conn)
     try:
         conn.execute(
             "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
