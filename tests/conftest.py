@@ -91,8 +91,8 @@ def _pg_url(name: str) -> str:
 def pg_template() -> str:
     """A database with baton's and LangGraph's tables migrated, made once per session (named
     for this process, so parallel sessions never collide) and dropped at its end: each test's
-    database is a copy (``CREATE DATABASE ... TEMPLATE``, a file copy, about 10x faster than
-    running the migrations again)."""
+    database is a copy (``CREATE DATABASE ... TEMPLATE``: a file copy, several times faster
+    than creating and migrating each one)."""
     from baton.checkpoints import open_store
 
     name = f"baton_tpl_{os.getpid()}_{uuid.uuid4().hex[:6]}"
