@@ -102,7 +102,7 @@ def m001_initial(db: Database) -> None:
             "run_id": str,
             "step": int,  # LangGraph superstep of the checkpoint the event belongs to
             "node": str,
-            "kind": str,  # node | handoff | failure | interrupt | decision | status | bound
+            "kind": str,  # node | handoff | failure | interrupt | decision | status | bound | lease_lost
             "hop": int,
             "summary": str,
             "payload": str,  # JSON
