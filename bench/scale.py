@@ -310,7 +310,10 @@ def main(argv: list[str] | None = None) -> int:
         "fencing": [],
         "kill": [],
     }
-    say = (lambda *a: None) if args.json else (lambda *a: print(*a, flush=True))
+
+    def say(line: str) -> None:  # with --json the figures go to stderr as they come
+        print(line, file=sys.stderr if args.json else sys.stdout, flush=True)
+
     with tempfile.TemporaryDirectory(prefix="baton-scale-") as tmp_name:
         tmp = Path(tmp_name)
         if not args.skip_throughput:
