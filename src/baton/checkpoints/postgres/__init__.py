@@ -12,11 +12,10 @@ from __future__ import annotations
 
 from psycopg import sql
 
-from baton.checkpoints.postgres.connection import connect, database_name, maintenance_url, pool
+from baton.checkpoints.postgres.connection import connect, database_name, maintenance_url
 from baton.checkpoints.postgres.retention import PostgresPrune
 from baton.checkpoints.postgres.saver import FencedPostgresSaver
 from baton.checkpoints.postgres.store import PostgresStore
-from baton.checkpoints.saver import serializer
 
 __all__ = [
     "PostgresPrune",
@@ -39,8 +38,8 @@ def open_saver(location: str) -> FencedPostgresSaver:
     """A ``FencedPostgresSaver`` (LangGraph's ``PostgresSaver`` fenced by the run's lease, with
     the standard ``prune``) on the database at ``location`` over its own connection pool
     (``saver.conn``; close it when done), the tables migrated if needed (``open_store``)."""
-    PostgresStore(location).close()
-    return FencedPostgresSaver(pool(location), serde=serializer())
+    with PostgresStore(location) as store:
+        return store.open_saver()
 
 
 def remove(location: str) -> None:

@@ -20,13 +20,14 @@ from typing import Any
 import orjson
 import psycopg
 
-from baton.checkpoints.postgres.connection import connect
+from baton.checkpoints.postgres.connection import connect, pool
 from baton.checkpoints.postgres.ledger import PostgresLedger
 from baton.checkpoints.postgres.migrations import migrate
 from baton.checkpoints.postgres.retention import PostgresRetention
-from baton.checkpoints.postgres.saver import check_lease
+from baton.checkpoints.postgres.saver import FencedPostgresSaver, check_lease
 from baton.checkpoints.postgres.users import PostgresUsers
 from baton.checkpoints.protocol import RUN_COLUMNS, TERMINAL, Lease, new_id, now_iso, with_policy
+from baton.checkpoints.saver import serializer
 from baton.contracts import Decision, Report, ReviewRequest, RunStatus, Task
 from baton.errors import DecisionConflict, InvalidDecision, NotFoundError
 from baton.policy import Policy
@@ -122,12 +123,10 @@ class PostgresStore(PostgresRetention):
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def open_saver(self):
-        """LangGraph's checkpointer on this database, on its own connection pool (the
-        fenced ``PostgresSaver``, see ``baton.checkpoints.postgres.open_saver``)."""
-        from baton.checkpoints.postgres import open_saver
-
-        return open_saver(self.location)
+    def open_saver(self) -> FencedPostgresSaver:
+        """LangGraph's checkpointer on this database, on its own connection pool (``saver.conn``;
+        close it when done): a ``FencedPostgresSaver`` with baton's serializer."""
+        return FencedPostgresSaver(pool(self.location), serde=serializer())
 
     @contextmanager
     def saver(self) -> Iterator[Any]:
