@@ -2,12 +2,13 @@
 events, the effects ledger, users) in one database, behind the ``RunStore`` protocol.
 
 - ``open_store(url)`` / ``open_saver(url)`` choose the backend from the URL
-  (``baton.checkpoints.backends``: a file path or ``sqlite:///PATH`` today);
+  (``baton.checkpoints.backends``: a file path or ``sqlite:///PATH``, or
+  ``postgresql://USER@HOST/DB``);
 - ``protocol``: ``RunStore``, ``Ledger``, ``UserStore``, the shared row helpers;
 - backend-neutral policy: ``ledger`` (exactly-once records), ``retention`` (``prune``),
   ``views`` (checkpoint history), ``users`` (roles, password hashing), ``saver`` (the
   serializer, compact versions, the in-memory saver);
-- ``sqlite/``: the SQLite backend, the only place that speaks SQL.
+- ``sqlite/`` and ``postgres/``: the two backends, the only places that speak SQL.
 
 ``Store`` is the SQLite ``RunStore`` (``Store(path)``), the name baton has always exported.
 """
