@@ -206,11 +206,18 @@ def fencing_drill(backend: str, task, args, tmp: Path) -> dict:
             time.sleep(args.delay_ms / 2000)  # halfway through a model call
             first.send_signal(signal.SIGSTOP)
             time.sleep(args.lease_seconds * 1.5)  # the lease expires
-            second = start_worker(url, env, "--once")
-            second.wait()
+            second = start_worker(url, env)  # serving: claims the run once it can
+            wait_ready([second])
+            give_up = time.monotonic() + 10  # a stopped PostgreSQL worker may hold the run's
+            while store.run(run_id)["lease_epoch"] < 2:  # row lock (stopped inside a fenced
+                if time.monotonic() > give_up:  # write): SKIP LOCKED passes over the run
+                    counts["successor_blocked"] += 1  # until the first one wakes
+                    break
+                time.sleep(0.05)
             first.send_signal(signal.SIGCONT)
-            time.sleep(args.delay_ms / 1000 * 3 + 0.5)  # its node returns, its write fails
-            stop([first])
+            wait_stopped(store, timeout_s=args.timeout)  # both go on; the run reaches a stop
+            time.sleep(args.delay_ms / 1000 * 3 + 0.5)  # the first one's node returns
+            stop([first, second])
             row = store.run(run_id)
             counts["runs"] += 1
             counts["forks"] += _forks(store, run_id) > 0
