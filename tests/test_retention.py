@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from baton.checkpoints import open_saver
 from baton.checkpoints.retention import checkpoint_bytes, prune
 from baton.contracts import Decision
 from baton.graph import build_graph
@@ -38,15 +37,12 @@ def runs(store, example_tasks):
 
 def _history(store, run_id):
     """``[(checkpoint_id, next)]`` oldest first, through LangGraph itself."""
-    saver = open_saver(store.path)
-    try:
+    with store.saver() as saver:
         graph = build_graph(checkpointer=saver, verifier=supporting_verifier)
         return [
             (s.config["configurable"]["checkpoint_id"], s.next)
             for s in graph.get_state_history(thread_config(run_id))
         ][::-1]
-    finally:
-        saver.conn.close()
 
 
 def test_prune_keeps_the_last_checkpoint_and_the_ones_at_interrupts(store, runs):
@@ -73,15 +69,14 @@ def test_prune_keeps_the_last_checkpoint_and_the_ones_at_interrupts(store, runs)
     assert _history(store, waiting) == before[waiting]  # not ended: untouched
     assert result.bytes_after < result.bytes_before
     # the final state still loads, and the audit trail is whole
-    saver = open_saver(store.path)
-    graph = build_graph(checkpointer=saver, verifier=supporting_verifier)
-    final = graph.get_state(thread_config(reviewed))
+    with store.saver() as saver:
+        graph = build_graph(checkpointer=saver, verifier=supporting_verifier)
+        final = graph.get_state(thread_config(reviewed))
     assert (
         final.next == ()
         and final.values["outcome"] == "finished"
         and final.values["report"] is not None
     )
-    saver.conn.close()
     assert {r: store.events(r) for r in runs.values()} == events_before
     assert [d["decision"]["action"] for d in store.decisions(reviewed)] == ["extend"]
 
@@ -116,21 +111,28 @@ def test_checkpoint_bytes_drop_to_about_one_state(store, runs):
     before = checkpoint_bytes(store, plain)
     prune(store)
     after = checkpoint_bytes(store, plain)
-    assert after * 8 < before  # 12 full copies of the state -> 1
+    if store.url.startswith("sqlite"):
+        assert after * 8 < before  # 12 full copies of the state -> 1
+    else:  # PostgresSaver stores each channel value once per version, shared by checkpoints
+        assert after * 3 < before
 
 
 def test_table_sizes(store, runs):
     rows = store.table_sizes()
     by = {r["table"]: r for r in rows}
+    langgraph = (
+        {"writes"}
+        if store.url.startswith("sqlite")
+        else {"checkpoint_writes", "checkpoint_blobs", "checkpoint_migrations"}
+    )
     assert {
         "runs",
         "events",
         "review_items",
         "decisions",
         "checkpoints",
-        "writes",
         "(file)",
-    } <= set(by)
+    } | langgraph <= set(by)
     assert by["runs"]["rows"] == 3
     assert by["checkpoints"]["rows"] == 12 + 14 + len(_history(store, runs["waiting"]))
     assert by["decisions"]["rows"] == 1

@@ -7,7 +7,9 @@ import time
 
 import pytest
 
+from backend_sql import sql
 from baton.contracts import Decision
+from baton.inspect import thread_config
 from baton.policy import Policy
 from baton.worker import Worker, run_tasks
 
@@ -82,7 +84,7 @@ def test_a_paused_run_with_no_decision_goes_back_to_waiting(store, example_tasks
     task = next(t for t in example_tasks if t.id == "fcgpt-r57-answer")
     (run_id,) = run_tasks(store, [task.model_copy(update={"policy": Policy(max_hops=1)})])
     # force it back to queued (as if a decision row were lost) - the worker must not resume it
-    store.conn.execute("UPDATE runs SET status = 'queued' WHERE id = ?", (run_id,))
+    sql(store, "UPDATE runs SET status = 'queued' WHERE id = ?", (run_id,))
     Worker(store).drain()
     assert store.run(run_id)["status"] == "waiting_review"
     assert len(store.queue()) == 1
@@ -181,7 +183,7 @@ def test_a_worker_that_lost_its_lease_stops_without_writing(store, example_tasks
     other = open_store(store.url)
 
     def take_over():  # as if the lease had expired and another worker had claimed the run
-        other.conn.execute("UPDATE runs SET lease_owner = 'other' WHERE id = ?", (run_id,))
+        sql(other, "UPDATE runs SET lease_owner = 'other' WHERE id = ?", (run_id,))
 
     worker = Worker(store, nodes={"research": _slow_research(0.5, take_over)}, lease_seconds=0.3)
     worker.run_once()
@@ -204,13 +206,12 @@ def test_flushing_at_every_step_records_each_turn_once_and_never_ahead_of_its_ch
     ahead: list[tuple[int, str]] = []
     progress: list[tuple[int, str | None]] = []
 
+    reader = store.open_saver()
+
     def on_event(event):
         if event["kind"] != "node":
             return
-        saved = store.conn.execute(
-            "SELECT COUNT(*) FROM checkpoints WHERE thread_id = ? AND json_extract(metadata, '$.step') = ?",
-            (event["run_id"], event["step"]),
-        ).fetchone()[0]
+        saved = list(reader.list(thread_config(event["run_id"]), filter={"step": event["step"]}))
         if not saved:
             ahead.append((event["step"], event["node"]))
         row = store.run(event["run_id"])
@@ -218,6 +219,7 @@ def test_flushing_at_every_step_records_each_turn_once_and_never_ahead_of_its_ch
 
     run_id = store.submit(task)
     Worker(store, on_event=on_event).drain()
+    reader.conn.close()
     assert ahead == []
     nodes = [(e["step"], e["node"]) for e in store.events(run_id) if e["kind"] == "node"]
     assert [n for _, n in nodes] == [

@@ -50,8 +50,10 @@ EVENT_KINDS: tuple[str, ...] = (
     "failure",
     "interrupt",
     "decision",
+    "lease_lost",
 )
-"""Every ``kind`` an audit event can have."""
+"""Every ``kind`` an audit event can have (``lease_lost``: a worker stopped because another one
+claimed its run, see ``baton.recorder.RunRecorder.lease_lost``)."""
 
 TRACE_COLUMNS: tuple[str, ...] = ("time", "step", "hop", "node", "kind", "ms", "tokens", "summary")
 """Columns of ``baton trace --format table``."""

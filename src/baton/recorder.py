@@ -8,6 +8,10 @@ the update it wrote). With ``sync`` durability LangGraph has saved a superstep's
 before the stream yields its update, so no event gets ahead of its checkpoint. A crash before
 ``record`` loses nothing: the next worker ``backfill``s every turn the ledger has no mark
 for, keyed by LangGraph's task id (at-least-once execution, exactly-once records).
+
+Every write goes through ``RunStore.fenced(lease)``: once another worker has claimed the run
+(a new ``lease_epoch``) each of them raises ``LeaseLost`` and writes nothing; the worker then
+stops and ``lease_lost`` records it (the one unfenced write, an audit row only).
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from baton import audit
-from baton.checkpoints import RunStore
+from baton.checkpoints import Lease, RunStore
 from baton.checkpoints.ledger import START
 from baton.contracts import Decision, Report, ReviewRequest, RunStatus
 from baton.errors import LeaseLost
@@ -32,7 +36,7 @@ EventSink = Callable[[dict[str, Any]], None]
 
 
 class RunRecorder:
-    """Records one run held by ``worker_id`` in ``store``.
+    """Records the run ``lease`` holds in ``store``, every write fenced by the lease.
 
     ``resume_item`` is the review item whose decision the run is resuming with: it is marked
     applied in the same transaction as the review node's recorded turn.
@@ -41,13 +45,13 @@ class RunRecorder:
     def __init__(
         self,
         store: RunStore,
-        run_id: str,
-        worker_id: str,
+        lease: Lease,
         on_event: EventSink | None = None,
     ):
         self.store = store
-        self.run_id = run_id
-        self.worker_id = worker_id
+        self.lease = lease
+        self.run_id = lease.run_id
+        self.worker_id = lease.owner
         self.on_event = on_event
         self.resume_item: str | None = None
         self.last: Turn | None = None
@@ -57,13 +61,14 @@ class RunRecorder:
 
     def emit(self, *events: Mapping[str, Any], **event: Any) -> None:
         """Write audit events (``RunStore.add_event`` keyword dicts, or one as keywords) in
-        one transaction, then pass the ones written (not replays) to ``on_event``."""
+        one fenced transaction, then pass the ones written (not replays) to ``on_event``.
+        Raises ``LeaseLost``."""
         batch = [*events, event] if event else list(events)
         if self.on_event is None:  # one statement; nobody needs to know which rows are new
-            with self.store.transaction():
+            with self.store.fenced(self.lease):
                 self.store.add_events(self.run_id, batch)
             return
-        with self.store.transaction():
+        with self.store.fenced(self.lease):
             written = [e for e in batch if self.store.add_event(self.run_id, **e)]
         for e in written:
             self.on_event({"run_id": self.run_id, **e})
@@ -72,8 +77,8 @@ class RunRecorder:
         """The ``started`` event, exactly once per run (claimed in the ledger in the same
         transaction, so a worker killed before the first checkpoint cannot make it twice)."""
         event = {"step": None, "node": "", "kind": "status", "summary": "started"}
-        if (
-            self.store.ledger.write_once(
+        with self.store.fenced(self.lease):
+            written = self.store.ledger.write_once(
                 self.run_id,
                 "",
                 START,
@@ -81,8 +86,7 @@ class RunRecorder:
                 lambda: self.store.add_event(self.run_id, **event),
                 self.worker_id,
             )
-            and self.on_event
-        ):
+        if written and self.on_event:
             self.on_event({"run_id": self.run_id, **event})
 
     def resumed(self, step: int | None) -> None:
@@ -100,7 +104,7 @@ class RunRecorder:
         if not turns:
             return
         events: list[Mapping[str, Any]] = []
-        with self.store.transaction():
+        with self.store.fenced(self.lease):
             for t in turns:
                 events += audit.update_events(
                     t.step,
@@ -140,7 +144,8 @@ class RunRecorder:
                 self.run_id,
                 pending[0],
             )
-            self.store.mark_applied(pending[0])
+            with self.store.fenced(self.lease):
+                self.store.mark_applied(pending[0])
 
     def backfill(self, history: list[Any]) -> int:
         """Record the events of every turn whose writes are saved and that the effects ledger
@@ -155,16 +160,19 @@ class RunRecorder:
                 if self.store.ledger.done(self.run_id, task.name, task.id, "events"):
                     continue
                 step = snap.metadata.get("step")
-                self.emit(
-                    *audit.update_events(
-                        None if step is None else step + 1,
-                        task.name,
-                        task.result,
-                        snap.values,
-                        duration_ms=0.0,
-                    ),
-                )
-                self.store.ledger.mark(self.run_id, task.name, task.id, "events", self.worker_id)
+                with self.store.fenced(self.lease):
+                    self.emit(
+                        *audit.update_events(
+                            None if step is None else step + 1,
+                            task.name,
+                            task.result,
+                            snap.values,
+                            duration_ms=0.0,
+                        ),
+                    )
+                    self.store.ledger.mark(
+                        self.run_id, task.name, task.id, "events", self.worker_id
+                    )
                 n += 1
         return n
 
@@ -172,7 +180,12 @@ class RunRecorder:
 
     def interrupted(self, snap: Any) -> None:
         """The run paused at ``snap``'s interrupts: a review item per interrupt, an
-        ``interrupt`` event, and the run released as ``waiting_review``."""
+        ``interrupt`` event, and the run released as ``waiting_review``, in one fenced
+        transaction. Raises ``LeaseLost``."""
+        with self.store.fenced(self.lease):
+            self._interrupted(snap)
+
+    def _interrupted(self, snap: Any) -> None:
         reason = None
         for intr in snap.interrupts:
             request = ReviewRequest.model_validate(intr.value)
@@ -193,9 +206,7 @@ class RunRecorder:
                 },
             )
         summary = RunSummary.from_values(snap.values)
-        self.store.release(
-            self.run_id,
-            self.worker_id,
+        self._release(
             "waiting_review",
             reason=reason,
             current_node="review",
@@ -212,26 +223,48 @@ class RunRecorder:
         outcome: RunStatus = values.get("outcome") or "finished"
         reason = "completed" if outcome == "finished" else "rejected by reviewer"
         summary = RunSummary.from_values(values)
-        self.store.release(
-            self.run_id,
-            self.worker_id,
-            outcome,
-            reason=reason,
-            report=report,
-            current_node=None,
-            hops=summary.hops,
-            **summary.counts(),
-        )
+        with self.store.fenced(self.lease):
+            self._release(
+                outcome,
+                reason=reason,
+                report=report,
+                current_node=None,
+                hops=summary.hops,
+                **summary.counts(),
+            )
 
     def failed(self, exc: BaseException) -> None:
         """The run failed with ``exc`` (a worker error): a ``failure`` event and the run
-        released as ``failed`` with the error recorded."""
+        released as ``failed`` with the error recorded, in one fenced transaction. Raises
+        ``LeaseLost``."""
         detail = f"{type(exc).__name__}: {exc}"
-        self.emit(
-            step=None,
-            node="",
-            kind="failure",
-            summary=f"worker error: {detail[:300]}",
-            payload={"error": detail},
-        )
-        self.store.release(self.run_id, self.worker_id, "failed", reason="error", error=detail)
+        with self.store.fenced(self.lease):
+            self.emit(
+                step=None,
+                node="",
+                kind="failure",
+                summary=f"worker error: {detail[:300]}",
+                payload={"error": detail},
+            )
+            self._release("failed", reason="error", error=detail)
+
+    def lease_lost(self) -> None:
+        """The one unfenced write: a ``lease_lost`` audit event saying this worker stopped
+        because another one claimed the run (it changes no run state; the successor owns
+        the row). ``node`` is where this worker was, ``payload`` ``{worker_id, epoch}``."""
+        node = (self.last.goto or self.last.node) if self.last is not None else ""
+        event = {
+            "step": None,
+            "node": node if isinstance(node, str) else "",
+            "kind": "lease_lost",
+            "summary": f"lease lost by {self.worker_id} (epoch {self.lease.epoch})",
+            "payload": {"worker_id": self.worker_id, "epoch": self.lease.epoch},
+        }
+        if self.store.add_event(self.run_id, **event) and self.on_event:
+            self.on_event({"run_id": self.run_id, **event})
+
+    def _release(self, status: RunStatus, **fields: Any) -> None:
+        """``RunStore.release`` inside the caller's fenced transaction; ``LeaseLost`` when it
+        found the run released already."""
+        if not self.store.release(self.run_id, self.worker_id, status, **fields):
+            raise LeaseLost(self.run_id)

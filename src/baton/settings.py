@@ -3,8 +3,10 @@
 =====================  ===================================================  ==================
 variable               meaning                                              default
 =====================  ===================================================  ==================
-BATON_DB               database: a SQLite file path or ``sqlite:///PATH``   ``./baton.db``
+BATON_DATABASE_URL     database URL: a SQLite file path, ``sqlite:///PATH``  ``./baton.db``
+                       or ``postgresql://USER[:PASSWORD]@HOST[:PORT]/DB``
                        (``baton.checkpoints.open_store``)
+BATON_DB               the same (the older name; BATON_DATABASE_URL wins)   unset
 BATON_ENGINE           ``offline`` or ``llm``                               ``llm`` when
                                                                             BATON_MODEL is set,
                                                                             else ``offline``
@@ -82,7 +84,7 @@ class Settings:
                 f"BATON_STRUCTURED={method!r}: use function_calling, json_schema or json_mode"
             )
         return cls(
-            db=os.environ.get("BATON_DB") or "baton.db",
+            db=os.environ.get("BATON_DATABASE_URL") or os.environ.get("BATON_DB") or "baton.db",
             engine=engine,  # type: ignore[arg-type]
             model=model,
             base_url=os.environ.get("OPENAI_BASE_URL") or None,

@@ -163,6 +163,8 @@ class ScriptedChatModel(_ToolsBinding, BaseChatModel):
     - ``responder``: ``fn(messages, tools) -> reply`` used when the script is empty (None: a
       ``ScriptError`` instead).
     - ``model_name``: reported like a real model's name (the LLM judge compares names).
+    - ``delay_s``: seconds each call waits before it answers (a model-bound profile for
+      benchmarks, ``model_bound_engine``).
 
     ``calls`` holds the messages of every call; ``used`` counts scripted replies consumed;
     ``tokens`` sums the usage metadata of every reply. Thread-safe.
@@ -173,6 +175,7 @@ class ScriptedChatModel(_ToolsBinding, BaseChatModel):
     replies: list[Any] = Field(default_factory=list)
     responder: Callable[[list[BaseMessage], list[dict[str, Any]]], Any] | None = None
     model_name: str = "scripted"
+    delay_s: float = 0.0
     disable_streaming: bool | str = True
 
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
@@ -219,6 +222,8 @@ class ScriptedChatModel(_ToolsBinding, BaseChatModel):
         run_manager: Any = None,
         **kwargs: Any,
     ) -> ChatResult:
+        if self.delay_s > 0:
+            time.sleep(self.delay_s)
         n, reply = self._take(messages)
         message = _with_usage(_as_message(reply, messages, kwargs.get("tools"), n), messages)
         with self._lock:
@@ -431,6 +436,16 @@ class CompliantResponder:
             keep.append({"text": text, "passages": [n]})
             used.add(text)
         return {"claims": keep}
+
+
+def model_bound_engine(delay_s: float = 0.2) -> Any:
+    """``LLMEngine`` on ``ScriptedChatModel(responder=CompliantResponder(), delay_s=delay_s)``:
+    every model call answers after ``delay_s`` seconds, as a remote model would, so a worker
+    spends its time waiting (``bench/scale.py`` profile (b); the worker uses it when
+    ``BATON_BENCH_MODEL_DELAY_MS`` is set, see ``baton.engines.default_engine``)."""
+    from baton.engines.llm import LLMEngine
+
+    return LLMEngine(ScriptedChatModel(responder=CompliantResponder(), delay_s=delay_s))
 
 
 def supporting_verifier(claims: Sequence[Any], sources: Sequence[Any]) -> list[Any]:

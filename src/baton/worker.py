@@ -13,6 +13,13 @@ its events are written, so a crash can never leave events ahead of the checkpoin
 ``"async"`` it can, and the step a crash lost runs again while its first record stands) and
 hands the guard's ``Turn`` reports to a ``RunRecorder`` (``baton.recorder``), which writes
 the audit trail, the effects-ledger marks, review items and the runs row.
+
+Fencing: a claim returns the run with a new ``lease_epoch``; the worker's ``Lease`` fences every
+write it makes for the run: the recorder's (``RunStore.fenced``), the heartbeat's, and each
+checkpoint (the lease rides in ``configurable[LEASE_KEY]``, which the store's saver checks in
+the checkpoint's transaction). A worker that stalled past its lease (GC pause, SIGSTOP, a slow
+model call) and wakes after another worker claimed the run gets ``LeaseLost`` from its next
+write, writes a ``lease_lost`` event and stops.
 """
 
 from __future__ import annotations
@@ -28,7 +35,7 @@ from typing import Any
 
 from langgraph.types import Command
 
-from baton.checkpoints import RunStore, open_store
+from baton.checkpoints import LEASE_KEY, Lease, RunStore, open_store
 from baton.contracts import Task
 from baton.errors import ConfigError, LeaseLost
 from baton.graph import Turn, build_graph, initial_state, recording_turns
@@ -67,13 +74,13 @@ class _Heartbeat(threading.Thread):
         super().__init__(daemon=True, name=f"heartbeat-{worker_id}")
         self.url, self.worker_id, self.lease_s = url, worker_id, lease_s
         self._lock = threading.Lock()
-        self._current: tuple[str, threading.Event] | None = None
+        self._current: tuple[Lease, threading.Event] | None = None
 
-    def watch(self, run_id: str) -> threading.Event:
-        """Beat for ``run_id`` from now on; returns the event set if its lease is lost."""
+    def watch(self, lease: Lease) -> threading.Event:
+        """Beat for ``lease``'s run from now on; returns the event set if the lease is lost."""
         lost = threading.Event()
         with self._lock:
-            self._current = (run_id, lost)
+            self._current = (lease, lost)
         return lost
 
     def unwatch(self) -> None:
@@ -89,9 +96,13 @@ class _Heartbeat(threading.Thread):
                     current = self._current
                 if current is None:
                     continue
-                run_id, lost = current
+                lease, lost = current
                 store = store or open_store(self.url)
-                if not store.heartbeat(run_id, self.worker_id, self.lease_s):
+                try:
+                    with store.fenced(lease):
+                        if not store.heartbeat(lease.run_id, lease.owner, self.lease_s):
+                            raise LeaseLost(lease.run_id)
+                except LeaseLost:
                     lost.set()
         finally:  # pragma: no cover - a daemon thread ends with its process
             if store is not None:
@@ -146,7 +157,7 @@ class Worker:
         run = self.store.claim(self.worker_id, self.lease_seconds)
         if run is None:
             return None
-        self.execute(run["id"])
+        self.execute(Lease.of(run))
         return run["id"]
 
     def drain(self, max_runs: int | None = None) -> list[str]:
@@ -168,28 +179,35 @@ class Worker:
 
     # -- one run --------------------------------------------------------------------------
 
-    def execute(self, run_id: str) -> None:
-        """Run the claimed ``run_id`` to its next stop. Any exception ends the run ``failed``
-        with the error recorded (never a silent empty success); a lost lease stops it
-        without writing."""
+    def execute(self, lease: Lease) -> None:
+        """Run the run ``lease`` holds (from ``claim``) to its next stop. Any exception ends
+        the run ``failed`` with the error recorded (never a silent empty success); a lost
+        lease stops it with a ``lease_lost`` event and nothing else written."""
         if self._heartbeat is None:
             self._heartbeat = _Heartbeat(self.store.url, self.worker_id, self.lease_seconds)
             self._heartbeat.start()
-        lost = self._heartbeat.watch(run_id)
-        recorder = RunRecorder(self.store, run_id, self.worker_id, self.on_event)
+        lost = self._heartbeat.watch(lease)
+        recorder = RunRecorder(self.store, lease, self.on_event)
         try:
-            self._execute(recorder, lost)
+            try:
+                self._execute(recorder, lost)
+            except LeaseLost:
+                raise
+            except Exception as exc:  # noqa: BLE001 - recorded and surfaced as status failed
+                log.exception("run %s failed", lease.run_id)
+                recorder.failed(exc)
         except LeaseLost:
-            log.warning("run %s: lease lost to another worker; stopping", run_id)
-        except Exception as exc:  # noqa: BLE001 - recorded and surfaced as status failed
-            log.exception("run %s failed", run_id)
-            recorder.failed(exc)
+            log.warning("run %s: lease lost to another worker; stopping", lease.run_id)
+            recorder.lease_lost()
         finally:
             self._heartbeat.unwatch()
 
     def _execute(self, recorder: RunRecorder, lost: threading.Event) -> None:
         run_id = recorder.run_id
-        cfg = {"configurable": {"thread_id": run_id}, "recursion_limit": RECURSION_LIMIT}
+        cfg = {
+            "configurable": {"thread_id": run_id, LEASE_KEY: recorder.lease},
+            "recursion_limit": RECURSION_LIMIT,
+        }
         snap = self.graph.get_state(cfg)
         if not snap.values:
             graph_input: Any = initial_state(self.store.task(run_id))

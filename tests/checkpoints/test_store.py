@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-import sqlite3
 import threading
 import time
 
 import pytest
 
+from backend_sql import integrity_errors, sql
 from baton.checkpoints import Store, open_store
 from baton.contracts import Decision, ReviewRequest, Source, Task
 from baton.errors import DecisionConflict, InvalidDecision, NotFoundError
@@ -209,8 +209,9 @@ def test_unknown_ids_raise_not_found(store):
 def test_decisions_table_refuses_a_second_row_for_one_item(store):
     run_id, item_id = _paused_run(store)
     store.decide(item_id, Decision(action="approve", reviewer="ann"))
-    with pytest.raises(sqlite3.IntegrityError):
-        store.conn.execute(
+    with pytest.raises(integrity_errors()):
+        sql(
+            store,
             "INSERT INTO decisions (item_id, run_id, action, reviewer) VALUES (?, ?, 'reject', 'x')",
             (item_id, run_id),
         )

@@ -272,7 +272,7 @@ def test_db_defaults_to_baton_db_env(capsys, db_path, monkeypatch):
     assert rc == 0 and len(Store(db_path).runs()) == 1
 
 
-def test_show_gives_a_paused_run_its_claims_verdicts_and_why(capsys, store, db_path, example_tasks):
+def test_show_gives_a_paused_run_its_claims_verdicts_and_why(capsys, store, example_tasks):
     from baton.worker import run_tasks
 
     task = next(t for t in example_tasks if t.id == "fcgpt-r17-check")
@@ -281,14 +281,14 @@ def test_show_gives_a_paused_run_its_claims_verdicts_and_why(capsys, store, db_p
     request = item["request"]
     assert (store.run(run_id)["status"], request["reason"]) == ("waiting_review", "contradicted")
 
-    rc, out, _ = cli(capsys, "show", run_id, "--db", db_path, "--json")
+    rc, out, _ = cli(capsys, "show", run_id, "--db", store.url, "--json")
     pending = json.loads(out)["pending_review"]
     assert rc == 0 and pending == {
         k: request[k]
         for k in ("reason", "bound", "hop", "max_hops", "claims", "verdicts", "failures")
     }
 
-    rc, out, _ = cli(capsys, "show", run_id, "--db", db_path)
+    rc, out, _ = cli(capsys, "show", run_id, "--db", store.url)
     assert rc == 0
     assert f"paused for review: contradicted at hop {request['hop']} of 8\n" in out
     for v in request["verdicts"]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from backend_sql import sql
 from baton.checkpoints.ledger import START, Ledger, duplicates, lost
 from baton.contracts import Decision
 from baton.policy import Policy
@@ -56,15 +57,18 @@ def test_events_a_crash_cut_off_are_recorded_by_the_next_worker(store, example_t
         if e["kind"] in ("node", "handoff")
     ]
     # simulate a worker that died after the last checkpoints were saved but before their events
-    store.conn.execute(
+    sql(
+        store,
         "DELETE FROM events WHERE run_id = ? AND step >= 6 AND kind IN ('node', 'handoff', 'node_start')",
         (run_id,),
     )
-    store.conn.execute(
+    sql(
+        store,
         "DELETE FROM effects WHERE run_id = ? AND effect = 'events' AND id IN (SELECT id FROM effects WHERE run_id = ? AND effect = 'events' ORDER BY id DESC LIMIT 5)",
         (run_id, run_id),
     )
-    store.conn.execute(
+    sql(
+        store,
         "UPDATE runs SET status = 'running', lease_owner = 'dead', lease_expires_at = 0 WHERE id = ?",
         (run_id,),
     )
@@ -97,7 +101,7 @@ def test_a_decision_applied_before_a_crash_is_never_replayed(store, example_task
     row = store.run(run_id)
     assert (row["status"], row["reason"]) == ("waiting_review", "hop_limit")
     # the next worker run (any claim) cleans up: the old item is applied, the new one pending
-    store.conn.execute("UPDATE runs SET status = 'queued' WHERE id = ?", (run_id,))
+    sql(store, "UPDATE runs SET status = 'queued' WHERE id = ?", (run_id,))
     Worker(store).drain()
     items = store.items(run_id)
     assert [i["status"] for i in items] == ["applied", "pending"]
@@ -111,30 +115,31 @@ def test_a_crash_between_a_nodes_writes_and_the_next_checkpoint(store, example_t
     for a finished run) and record that node's events once."""
     run_id = store.submit(example_tasks[4])
     Worker(store).drain()
-    c = store.conn
+
+    def c(statement: str, params: tuple = ()):
+        return sql(store, statement, params)
+
     ids = [
         r[0]
-        for r in c.execute(
+        for r in c(
             "SELECT checkpoint_id FROM checkpoints WHERE thread_id = ? ORDER BY checkpoint_id DESC LIMIT 3",
             (run_id,),
         )
     ]
     # drop the last two checkpoints: the one before them keeps its task's saved writes
     for cid in ids[:2]:
-        c.execute(
-            "DELETE FROM checkpoints WHERE thread_id = ? AND checkpoint_id = ?", (run_id, cid)
-        )
-        c.execute("DELETE FROM writes WHERE thread_id = ? AND checkpoint_id = ?", (run_id, cid))
-    last_step = c.execute("SELECT MAX(step) FROM events WHERE run_id = ?", (run_id,)).fetchone()[0]
-    c.execute(
+        c("DELETE FROM checkpoints WHERE thread_id = ? AND checkpoint_id = ?", (run_id, cid))
+        c("DELETE FROM {writes} WHERE thread_id = ? AND checkpoint_id = ?", (run_id, cid))
+    last_step = c("SELECT MAX(step) FROM events WHERE run_id = ?", (run_id,)).fetchone()[0]
+    c(
         "DELETE FROM events WHERE run_id = ? AND (step >= ? OR kind = 'status' AND summary LIKE 'finished%')",
         (run_id, last_step - 1),
     )
-    c.execute(  # and the ledger marks of those two turns (supervise, finish)
+    c(  # and the ledger marks of those two turns (supervise, finish)
         "DELETE FROM effects WHERE id IN (SELECT id FROM effects WHERE run_id = ? AND effect = 'events' ORDER BY id DESC LIMIT 2)",
         (run_id,),
     )
-    c.execute(
+    c(
         "UPDATE runs SET status = 'running', lease_owner = 'dead', lease_expires_at = 0, report = NULL WHERE id = ?",
         (run_id,),
     )

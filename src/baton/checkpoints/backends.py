@@ -8,12 +8,15 @@ URL                                        backend
 ``sqlite:///baton.db``                     the same, as a URL (SQLAlchemy's form: three slashes
                                            and a relative path, four for an absolute one:
                                            ``sqlite:////var/lib/baton.db``)
+``postgresql://user@host:5432/baton``      PostgreSQL database ``baton`` (``postgres://`` and
+                                           ``postgresql+psycopg://`` too; libpq URL, password
+                                           and ``?sslmode=...`` parameters allowed)
 =========================================  =====================================================
 
 Any other scheme raises ``ConfigError`` naming the supported ones. A backend is a package
 offering ``open_store(location) -> RunStore``, ``open_saver(location) -> BaseCheckpointSaver``
 and ``remove(location)`` (delete the database: ``baton ui --fresh``);
-adding one is a line in ``BACKENDS`` (PostgreSQL comes with the scale-out work).
+adding one is a line in ``BACKENDS``.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ if TYPE_CHECKING:
 
 BACKENDS: dict[str, str] = {
     "sqlite": "baton.checkpoints.sqlite",
+    "postgresql": "baton.checkpoints.postgres",
 }
 """URL scheme -> the package of its backend."""
 
@@ -46,16 +50,37 @@ def parse_url(url: str | Path) -> tuple[str, str]:
         return "sqlite", text
     scheme, rest = text.split("://", 1)
     scheme = scheme.lower().split("+", 1)[0]
+    if scheme == "postgres":
+        scheme = "postgresql"
+    if scheme == "postgresql":
+        location = "postgresql://" + rest
+        _host, _, dbname = rest.split("?", 1)[0].partition("/")
+        if not dbname:
+            raise ConfigError("the postgresql URL names no database: use postgresql://USER@HOST/DB")
+        return scheme, location
     if scheme not in BACKENDS:
         raise ConfigError(
             f"database URL scheme {scheme!r} is not supported: use "
-            + " or ".join(f"{s}:///PATH" for s in BACKENDS)
-            + " (or a plain file path)"
+            + "sqlite:///PATH (or a plain file path) or postgresql://USER@HOST/DB"
         )
     location = rest[1:] if rest.startswith("/") else rest
     if not location:
         raise ConfigError(f"the {scheme} URL names no database: use {scheme}:///PATH")
     return scheme, location
+
+
+def display_url(url: str | Path) -> str:
+    """``url`` fit to print: a password in it is replaced by ``***``
+    (``postgresql://baton:***@db/baton``); paths are unchanged."""
+    text = str(url)
+    scheme, sep, rest = text.partition("://")
+    if not sep:
+        return text
+    authority, slash, tail = rest.partition("/")
+    user, at, host = authority.rpartition("@")
+    if at and ":" in user:
+        authority = user.split(":", 1)[0] + ":***@" + host
+    return f"{scheme}://{authority}{slash}{tail}"
 
 
 def _backend(url: str | Path):

@@ -7,6 +7,13 @@ A second backend (PostgreSQL) is one new package offering ``open_store(location)
 ``open_saver(location)`` and one line in ``baton.checkpoints.backends.BACKENDS``; it must pass
 the backend-parametrised store tests (``tests/checkpoints``).
 
+Fencing: a claim increments the run's ``lease_epoch``; ``(lease_owner, lease_epoch)`` is the
+run's fencing token, carried by a ``Lease``. Every write a worker makes for a run goes through
+``RunStore.fenced(lease)`` (a transaction whose first statement checks the token) and every
+checkpoint it writes carries the lease in ``config["configurable"][LEASE_KEY]`` (the store's
+saver checks it in the checkpoint's own transaction), so a worker that stalled past its lease
+cannot write anything once another worker has claimed the run: it gets ``LeaseLost``.
+
 Shapes: rows are plain dicts keyed by column name; times are ISO 8601 UTC strings (``now_iso``)
 for people and unix seconds (floats) for leases; ids are 12 hex characters (``new_id``).
 """
@@ -16,6 +23,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol, get_args, runtime_checkable
 
@@ -49,6 +57,37 @@ RUN_COLUMNS = (
     "finished_at",
 )
 """Columns of ``RunStore.run_rows`` (the task and report JSON are left out: they can be large)."""
+
+
+LEASE_KEY = "baton_lease"
+"""Key of the ``Lease`` in a LangGraph ``RunnableConfig``'s ``configurable``: checkpoints written
+under such a config are fenced by it (a ``Lease`` is not a primitive, so LangGraph does not copy
+it into checkpoint metadata)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Lease:
+    """A worker's hold on a run: the fencing token ``(owner, epoch)`` every write checks.
+
+    ``epoch`` is ``runs.lease_epoch`` after the claim (each claim increments it);
+    ``expires_at`` is the lease's end at claim time in unix seconds (heartbeats extend the
+    row, not this value)."""
+
+    run_id: str
+    owner: str
+    epoch: int
+    expires_at: float
+
+    @classmethod
+    def of(cls, row: Mapping[str, Any]) -> Lease:
+        """The lease of a run row ``RunStore.claim`` returned (``id``, ``lease_owner``,
+        ``lease_epoch``, ``lease_expires_at``)."""
+        return cls(
+            str(row["id"]),
+            str(row["lease_owner"]),
+            int(row["lease_epoch"]),
+            float(row["lease_expires_at"]),
+        )
 
 
 def with_policy(task: Task, policy: Policy | None = None) -> Task:
@@ -194,7 +233,17 @@ class RunStore(Protocol):
     def task(self, run_id: str) -> Task: ...
 
     def claim(self, worker_id: str, lease_s: float) -> dict[str, Any] | None:
-        """Lease the oldest queued run (or one whose lease expired); None when there is none."""
+        """Lease the oldest queued run (or one whose lease expired), incrementing its
+        ``lease_epoch``: the run row (``Lease.of(row)`` is the worker's lease); None when
+        there is none. Two workers never claim the same epoch."""
+        ...
+
+    def fenced(self, lease: Lease) -> AbstractContextManager[Any]:
+        """A write transaction whose first statement checks that the run still has
+        ``lease_owner = lease.owner``, ``lease_epoch = lease.epoch`` and status ``running``
+        (holding the row until commit: SQLite's single writer, PostgreSQL's ``FOR UPDATE``);
+        writes inside it commit with the check. Raises ``LeaseLost`` (nothing written) when
+        the lease moved on. Joins an open transaction, still checking."""
         ...
 
     def heartbeat(self, run_id: str, worker_id: str, lease_s: float) -> bool:

@@ -13,8 +13,11 @@ They have no pruning of their own. Once a run is ``finished``, ``rejected`` or `
 What the audit needs is kept elsewhere and never pruned: ``events`` (what each node saw,
 changed, decided, with claims, citations and check results), ``review_items`` and
 ``decisions``, and the run's ``report``. Runs that are queued, running or waiting for review
-are never touched. The policy is here; each backend gives the primitives (``RunStore``:
-``prunable_runs``, ``kept_checkpoints``, ``delete_checkpoints``, ``checkpoint_bytes``,
+are never touched. The policy is here; the deleting goes through LangGraph's standard
+``saver.prune(thread_ids, strategy=KEEP_REVIEWED)``, which baton's savers implement (SQLite:
+``baton.checkpoints.sqlite.prune``, PostgreSQL: ``baton.checkpoints.postgres.retention``), so
+any LangGraph user can prune a baton database the same way; each backend gives the other
+primitives (``RunStore``: ``prunable_runs``, ``kept_checkpoints``, ``checkpoint_bytes``,
 ``compact``, ``table_sizes``).
 """
 
@@ -27,6 +30,13 @@ from baton.checkpoints.protocol import RunStore
 
 INTERRUPT_CHANNEL = "__interrupt__"
 """The pending-write channel LangGraph uses for an ``interrupt()``."""
+
+KEEP_REVIEWED = "keep_latest_and_interrupts"
+"""baton's strategy for LangGraph's ``saver.prune(thread_ids, strategy=...)``: LangGraph's
+``"keep_latest"`` plus every checkpoint with an ``__interrupt__`` write."""
+
+STRATEGIES = ("keep_latest", "delete", KEEP_REVIEWED)
+"""The ``strategy`` values baton's savers' ``prune`` takes (LangGraph's two, then baton's)."""
 
 
 @dataclass
@@ -61,14 +71,15 @@ def prune(
         wanted = set(run_ids)
         ended = [r for r in ended if r in wanted]
     result.bytes_before = store.checkpoint_bytes()
-    for run_id in ended:
-        keep = store.kept_checkpoints(run_id)
-        n_cp, n_wr = store.delete_checkpoints(run_id, keep)
-        result.checkpoints_deleted += n_cp
-        result.writes_deleted += n_wr
-        if n_cp or n_wr:
-            result.runs.append(run_id)
-        result.kept.extend((run_id, ns, cid) for ns, cid in keep)
+    with store.saver() as saver:
+        for run_id in ended:
+            keep = store.kept_checkpoints(run_id)
+            n_cp, n_wr = saver.prune([run_id], strategy=KEEP_REVIEWED)
+            result.checkpoints_deleted += n_cp
+            result.writes_deleted += n_wr
+            if n_cp or n_wr:
+                result.runs.append(run_id)
+            result.kept.extend((run_id, ns, cid) for ns, cid in keep)
     result.bytes_after = store.checkpoint_bytes()
     if vacuum and (result.checkpoints_deleted or result.writes_deleted):
         store.compact()

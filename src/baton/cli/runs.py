@@ -21,7 +21,7 @@ DbOpt = Annotated[
     str | None,
     typer.Option(
         "--db",
-        help="Database: a SQLite file or sqlite:///PATH (default: $BATON_DB, else ./baton.db).",
+        help="Database: a SQLite file, sqlite:///PATH or postgresql://USER@HOST/DB (default: $BATON_DATABASE_URL, else $BATON_DB, else ./baton.db).",
     ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object per line.")]
@@ -46,7 +46,7 @@ RUN_FIELDS = (
 
 
 def _store(db: str | None) -> RunStore:
-    """The store at ``--db`` (a path or URL), else ``$BATON_DB``, else ``./baton.db``."""
+    """The store at ``--db`` (a path or URL), else ``$BATON_DATABASE_URL`` / ``$BATON_DB``, else ``./baton.db``."""
     from baton.checkpoints import open_store
 
     return open_store(db or Settings.from_env().db)
@@ -142,7 +142,9 @@ def worker(
         ids = w.drain()
         typer.echo(f"worked {len(ids)} run(s)", err=True)
         return
-    typer.echo(f"worker {w.worker_id} on {w.store.url}; Ctrl-C to stop", err=True)
+    from baton.checkpoints.backends import display_url
+
+    typer.echo(f"worker {w.worker_id} on {display_url(w.store.url)}; Ctrl-C to stop", err=True)
     try:
         w.serve()
     except KeyboardInterrupt:

@@ -1,7 +1,7 @@
 """Start the browser app: a worker process and a Streamlit server on one database.
 
 Both are child processes of ``serve`` (``baton ui``): Streamlit runs ``baton/ui/app.py``
-with ``BATON_DB`` set to the database URL; the worker is ``baton worker --db URL``. When either
+with ``BATON_DATABASE_URL`` set to the database URL; the worker is ``baton worker --db URL``. When either
 exits, or on Ctrl-C, the other is stopped too (terminate, then kill after ``STOP_GRACE_S``).
 """
 
@@ -18,6 +18,7 @@ import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
+from baton.checkpoints.backends import display_url
 from baton.errors import ConfigError
 from baton.ui import APP_PATH
 from baton.ui.sources import MAX_UPLOAD_BYTES
@@ -154,7 +155,7 @@ def serve(
 
     with open_store(db) as store:
         db = store.url  # absolute: the children may start elsewhere
-    env = {**os.environ, "BATON_DB": db}
+    env = {**os.environ, "BATON_DATABASE_URL": db, "BATON_DB": db}
     procs: list[subprocess.Popen] = []
     previous = _on_sigterm_interrupt()
     try:
@@ -166,7 +167,7 @@ def serve(
         if not wait_ready(url, alive=lambda: server.poll() is None):
             raise ConfigError(f"the Streamlit server did not start on {url} (is the port taken?)")
         echo(
-            f"baton is up: {url}  (database {db}"
+            f"baton is up: {url}  (database {display_url(db)}"
             + (", with a worker" if worker else ", no worker")
             + "; Ctrl-C stops)"
         )

@@ -12,12 +12,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from baton.checkpoints.sqlite.connection import BUSY_TIMEOUT_MS, connect
-from baton.checkpoints.sqlite.saver import CompactSqliteSaver, open_saver
+from baton.checkpoints.sqlite.saver import CompactSqliteSaver, FencedSqliteSaver, open_saver
 from baton.checkpoints.sqlite.store import SqliteStore
 
 __all__ = [
     "BUSY_TIMEOUT_MS",
     "CompactSqliteSaver",
+    "FencedSqliteSaver",
     "SqliteStore",
     "connect",
     "open_saver",

@@ -102,7 +102,7 @@ def m001_initial(db: Database) -> None:
             "run_id": str,
             "step": int,  # LangGraph superstep of the checkpoint the event belongs to
             "node": str,
-            "kind": str,  # node | handoff | failure | interrupt | decision | status | bound
+            "kind": str,  # node | handoff | failure | interrupt | decision | status | bound | lease_lost
             "hop": int,
             "summary": str,
             "payload": str,  # JSON
@@ -152,3 +152,10 @@ def m004_effects_key(db: Database) -> None:
     db.execute("ALTER TABLE effects RENAME COLUMN checkpoint_id TO key")
     db.execute("DROP INDEX IF EXISTS idx_effects_run_id_node_checkpoint_id_effect")
     db["effects"].create_index(["run_id", "node", "key", "effect"], unique=True, if_not_exists=True)
+
+
+@migrations()
+def m005_lease_epoch(db: Database) -> None:
+    """``runs.lease_epoch``: incremented by every claim; with ``lease_owner`` it is the run's
+    fencing token (``baton.checkpoints.protocol.Lease``)."""
+    db.execute("ALTER TABLE runs ADD COLUMN lease_epoch INTEGER NOT NULL DEFAULT 0")

@@ -23,12 +23,12 @@ from typing import Any
 
 import orjson
 
-from baton.checkpoints.protocol import TERMINAL, new_id, now_iso, with_policy
+from baton.checkpoints.protocol import TERMINAL, Lease, new_id, now_iso, with_policy
 from baton.checkpoints.sqlite.connection import connect, migrate
 from baton.checkpoints.sqlite.ledger import SqliteLedger
 from baton.checkpoints.sqlite.migrations import migrations
 from baton.checkpoints.sqlite.retention import SqliteRetention
-from baton.checkpoints.sqlite.saver import CompactSqliteSaver, open_saver
+from baton.checkpoints.sqlite.saver import FencedSqliteSaver, check_lease, open_saver
 from baton.checkpoints.sqlite.users import SqliteUsers
 from baton.checkpoints.sqlite.views import SqliteViews
 from baton.contracts import Decision, Report, ReviewRequest, RunStatus, Task
@@ -82,7 +82,7 @@ class SqliteStore(SqliteViews, SqliteRetention):
         self.conn = connect(self.path)
         self.db = migrate(self.conn, migrations)
         self.ledger = SqliteLedger(self)
-        self._saver_lock: threading.Lock | None = None
+        self._saver_lock: threading.RLock | None = None
 
     @cached_property
     def users(self) -> SqliteUsers:
@@ -98,7 +98,7 @@ class SqliteStore(SqliteViews, SqliteRetention):
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def open_saver(self) -> CompactSqliteSaver:
+    def open_saver(self) -> FencedSqliteSaver:
         """LangGraph's checkpointer on this file, on its own connection; this store's
         transactions hold its lock from now on (see the module docstring)."""
         saver = open_saver(self.path)
@@ -106,7 +106,7 @@ class SqliteStore(SqliteViews, SqliteRetention):
         return saver
 
     @contextmanager
-    def saver(self) -> Iterator[CompactSqliteSaver]:
+    def saver(self) -> Iterator[FencedSqliteSaver]:
         """A checkpointer on this file for a few reads, closed on exit."""
         saver = open_saver(self.path)
         try:
@@ -136,6 +136,16 @@ class SqliteStore(SqliteViews, SqliteRetention):
         finally:
             if lock is not None:
                 lock.release()
+
+    @contextmanager
+    def fenced(self, lease: Lease) -> Iterator[sqlite3.Connection]:
+        """A ``transaction`` that first checks ``lease`` still holds the run (``check_lease``);
+        raises ``LeaseLost``, writing nothing, when it moved on. ``BEGIN IMMEDIATE`` makes
+        this connection the only writer until commit, so the check holds for every write
+        inside."""
+        with self.transaction() as c:
+            check_lease(c, lease)
+            yield c
 
     # -- runs -----------------------------------------------------------------------------
 
@@ -193,7 +203,8 @@ class SqliteStore(SqliteViews, SqliteRetention):
 
     def claim(self, worker_id: str, lease_s: float) -> dict[str, Any] | None:
         """Atomically lease the oldest run that is ``queued`` or whose ``running`` lease has
-        expired (its worker died). Returns the run row, or None when there is nothing to do."""
+        expired (its worker died), incrementing its ``lease_epoch``. Returns the run row
+        (``Lease.of(row)``), or None when there is nothing to do."""
         now = time.time()
         with self.transaction() as c:
             row = c.execute(
@@ -205,7 +216,7 @@ class SqliteStore(SqliteViews, SqliteRetention):
                 return None
             c.execute(
                 "UPDATE runs SET status = 'running', lease_owner = ?, lease_expires_at = ?, heartbeat_at = ?, "
-                "attempts = attempts + 1, updated_at = ? WHERE id = ?",
+                "lease_epoch = lease_epoch + 1, attempts = attempts + 1, updated_at = ? WHERE id = ?",
                 (worker_id, now + lease_s, now, now_iso(), row[0]),
             )
         return self.run(row[0])
