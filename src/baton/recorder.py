@@ -13,6 +13,7 @@ for, keyed by LangGraph's task id (at-least-once execution, exactly-once records
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -52,6 +53,7 @@ class RunRecorder:
         self.resume_item: str | None = None
         self.last: Turn | None = None
         """The latest turn recorded."""
+        self._lock = threading.RLock()  # model-call events come from the turn threads
 
     # -- events -------------------------------------------------------------------------
 
@@ -59,14 +61,21 @@ class RunRecorder:
         """Write audit events (``RunStore.add_event`` keyword dicts, or one as keywords) in
         one transaction, then pass the ones written (not replays) to ``on_event``."""
         batch = [*events, event] if event else list(events)
-        if self.on_event is None:  # one statement; nobody needs to know which rows are new
+        with self._lock:
+            if self.on_event is None:  # one statement; nobody needs to know which rows are new
+                with self.store.transaction():
+                    self.store.add_events(self.run_id, batch)
+                return
             with self.store.transaction():
-                self.store.add_events(self.run_id, batch)
-            return
-        with self.store.transaction():
-            written = [e for e in batch if self.store.add_event(self.run_id, **e)]
+                written = [e for e in batch if self.store.add_event(self.run_id, **e)]
         for e in written:
             self.on_event({"run_id": self.run_id, **e})
+
+    def model_call(self, event: Mapping[str, Any]) -> None:
+        """Write a model-call event (``baton.usage.CallSink``: a call starting or ending, a
+        structured-output fallback, a call retried) now, from the turn's thread, so a slow
+        turn is visible while it runs (``step`` None: these rows are never replays)."""
+        self.emit({"step": None, **event})
 
     def started(self) -> None:
         """The ``started`` event, exactly once per run (claimed in the ledger in the same
@@ -100,7 +109,7 @@ class RunRecorder:
         if not turns:
             return
         events: list[Mapping[str, Any]] = []
-        with self.store.transaction():
+        with self._lock, self.store.transaction():
             for t in turns:
                 events += audit.update_events(
                     t.step,
