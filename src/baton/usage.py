@@ -70,7 +70,8 @@ class Meter:
         self.last_activity = time.monotonic()
         self.node = ""  # the node of the turn (set by the guard)
         self.hop = 0
-        self.call_limit: int | None = None  # max output tokens of the next call (the guard)
+        self.call_limit: int | None = None  # max output tokens of one call (the guard)
+        self.budget_left: int | None = None  # task tokens left when the turn began (the guard)
         self.deadline: float | None = None  # monotonic time the turn is abandoned at
         self.prices: Prices = {}  # the policy's price table (wins over the engine's)
         self.cost = 0.0

@@ -213,11 +213,16 @@ class LLMEngine:
             self._structured[key] = self.model.with_structured_output(schema, **kwargs)
         return self._structured[key]
 
-    def _limits(self) -> tuple[int, float | None]:
-        """``(max_tokens, timeout seconds)`` of the next call: the turn's call limit, and the
-        client's timeout cut to end before the turn's deadline."""
+    def _limits(self, prompt_chars: int) -> tuple[int, float | None]:
+        """``(max_tokens, timeout seconds)`` of the next call: the turn's call limit, cut so
+        that an upper estimate of the prompt (``prompt_chars / 2`` tokens) plus the output fit
+        the task's tokens left (at least 1: a spent budget is ``supervise``'s ``budget_rule``);
+        and the client's timeout cut to end before the turn's deadline."""
         meter = usage.current()
         limit = meter.call_limit if meter is not None and meter.call_limit else MAX_TOKENS
+        if meter is not None and meter.budget_left is not None:
+            left = meter.budget_left - meter.tokens - (prompt_chars // 2 + 1)
+            limit = max(1, min(limit, left))  # budget_rule sends the next turn to review
         timeout = getattr(self.model, "request_timeout", None)
         timeout = float(timeout) if isinstance(timeout, (int, float)) else None
         if meter is not None and meter.deadline is not None:
@@ -283,7 +288,7 @@ class LLMEngine:
                 "\n\nAnswer with one JSON object (no other text) that matches this JSON schema:\n"
                 + json.dumps(schema.model_json_schema())
             )
-        max_tokens, timeout = self._limits()
+        max_tokens, timeout = self._limits(len(system) + len(user))
         bounded = self._bounded() and timeout is not None
         n = usage.call_started(self.model_name, method, max_tokens, bounded=bounded)
         t0 = time.monotonic()

@@ -211,16 +211,15 @@ def _turn(fn: NodeFn, state: RunState, ctx: NodeContext, meter: Meter, policy: P
 
 def _prime(meter: Meter, state: RunState, node: str) -> Meter:
     """Give the turn's meter what the engine reads from it: the node and hop (for model-call
-    events), the output bound of one call (``policy.max_tokens_per_call``, or the remaining
-    token allowance when smaller), the policy's price table and, with
+    events), the output bound of one call (``policy.max_tokens_per_call``), the tokens the
+    task has left (``budget_left``: the engine cuts a call's bound to fit), the policy's price table and, with
     ``retry_scope="call"``, the retries a failed call may take from the shared pool."""
     policy = policy_of(state)
     account = account_of(state)
     meter.node, meter.hop = node, int(account.get("hops", 0))
     allowance = int(account.get("token_allowance") or policy.max_tokens_per_task)
-    meter.call_limit = max(
-        1, min(policy.max_tokens_per_call, allowance - int(account.get("tokens", 0)))
-    )
+    meter.call_limit = policy.max_tokens_per_call
+    meter.budget_left = allowance - int(account.get("tokens", 0))
     meter.prices = policy.prices
     meter.backoff_s = policy.retry_backoff_base_s
     if policy.retry_scope == "call":
