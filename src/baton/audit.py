@@ -21,6 +21,12 @@ kind            written when / payload
 ``failure``     a node failed (a recorded ``Failure``); payload: the failures
 ``interrupt``   the run paused for review (by the worker); payload: the review item
 ``decision``    a reviewer decided (by the store); payload: the ``Decision``
+``model_call``  a model call started or ended, written when it happens (``step`` None);
+                payload ``{"phase": "start", "call", "model", "method", "max_tokens"}`` or
+                ``{"phase": "end", "call", "seconds", "tokens", "outcome"}``
+``structured_   the endpoint refused a structured-output method and the llm engine fell
+fallback``      back to the next; payload ``{"method", "next", "cause", "detail"}``
+``retry``       a failed model call retried inside the turn (``retry_scope="call"``)
 ==============  ===========================================================================
 
 Every row carries the run id, the superstep (``step``), the hop, the node and a one-line
@@ -51,9 +57,36 @@ EVENT_KINDS: tuple[str, ...] = (
     "interrupt",
     "decision",
     "lease_lost",
+    "model_call",
+    "structured_fallback",
+    "retry",
 )
 """Every ``kind`` an audit event can have (``lease_lost``: a worker stopped because another one
 claimed its run, see ``baton.recorder.RunRecorder.lease_lost``)."""
+
+
+def waiting(events: Iterable[Mapping[str, Any]], now: datetime | None = None) -> str | None:
+    """``"supervise: waiting for the model (call 2, 14 s)"`` when the latest ``model_call``
+    event of ``events`` (a run's, oldest first) is a start with no end; else None. ``now``:
+    default the current UTC time."""
+    last = None
+    for e in events:
+        if e["kind"] == "model_call":
+            last = e
+        elif e["kind"] in ("node", "interrupt", "status") and last is not None:
+            last = None if e["kind"] != "status" or e["summary"] != "started" else last
+    if last is None or (last.get("payload") or {}).get("phase") != "start":
+        return None
+    created = str(last.get("created_at") or "")
+    try:
+        at = datetime.fromisoformat(created.replace("Z", "+00:00"))
+        if at.tzinfo is None:
+            at = at.replace(tzinfo=UTC)
+        secs = f", {((now or datetime.now(UTC)) - at).total_seconds():.0f} s"
+    except ValueError:
+        secs = ""
+    return f"{last['node']}: waiting for the model (call {last['payload'].get('call')}{secs})"
+
 
 TRACE_COLUMNS: tuple[str, ...] = ("time", "step", "hop", "node", "kind", "ms", "tokens", "summary")
 """Columns of ``baton trace --format table``."""
@@ -287,6 +320,10 @@ def update_events(
         "saw": _saw(node, state),
     }
     end_payload: dict[str, Any] = {"changed": changed}
+    if charged.get("cost") is not None:
+        end_payload["cost"] = round(
+            float(charged["cost"]) - float(account_before.get("cost") or 0.0), 9
+        )
     if update.get("claims"):
         end_payload["claims"] = claim_rows(update["claims"])
     what = "; ".join(trace) or f"{node} updated {', '.join(changed) or 'nothing'}"

@@ -2,13 +2,16 @@
 
 The defaults follow a published multi-agent control-policy template (hop ceiling,
 per-agent retries drawn from one shared pool, exponential backoff, refinement
-iterations, turn / pipeline / idle timeouts, a token budget with an alert threshold).
+iterations, turn / pipeline / idle timeouts, a token budget with an alert threshold, a
+convergence threshold, a loop cooldown, a money cap and a retry scope).
 Every bound that is hit is recorded as an event and shown to the reviewer.
 
 ``Policy`` is passive, frozen data: behaviour lives in the functions that read it.
 """
 
 from __future__ import annotations
+
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -60,6 +63,38 @@ class Policy(BaseModel):
     )
     token_alert_fraction: float = Field(
         0.7, gt=0, le=1, description="Fraction of the budget at which an alert event is written."
+    )
+
+    max_tokens_per_call: int = Field(
+        2048,
+        ge=1,
+        description="Output bound of one model call (sent as max_tokens; the remaining task "
+        "budget when that is smaller).",
+    )
+    convergence_threshold: float = Field(
+        0.05,
+        ge=0,
+        le=1,
+        description="A refinement loop stops (to review, bound 'converged') when the claims changed "
+        "by less than this fraction between two iterations.",
+    )
+    loop_cooldown_s: float = Field(
+        0.0, ge=0, le=3600, description="Wait before each refinement iteration after the first."
+    )
+    max_cost_per_task: float | None = Field(
+        None,
+        gt=0,
+        description="Money cap of one task (in the price table's currency, e.g. USD); None: no cap.",
+    )
+    prices: dict[str, tuple[float, float]] = Field(
+        default_factory=dict,
+        description="Price per million tokens, (input, output), by model name; overrides the "
+        "BATON_PRICES file (baton.usage.prices).",
+    )
+    retry_scope: Literal["call", "turn"] = Field(
+        "turn",
+        description="'call': a failed model call is retried inside the turn (from the shared pool); "
+        "'turn': the node's whole turn is retried by the supervisor.",
     )
 
     @model_validator(mode="after")

@@ -17,6 +17,7 @@ stops and ``lease_lost`` records it (the one unfenced write, an audit row only).
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -56,6 +57,7 @@ class RunRecorder:
         self.resume_item: str | None = None
         self.last: Turn | None = None
         """The latest turn recorded."""
+        self._lock = threading.RLock()  # model-call events come from the turn threads
 
     # -- events -------------------------------------------------------------------------
 
@@ -64,14 +66,21 @@ class RunRecorder:
         one fenced transaction, then pass the ones written (not replays) to ``on_event``.
         Raises ``LeaseLost``."""
         batch = [*events, event] if event else list(events)
-        if self.on_event is None:  # one statement; nobody needs to know which rows are new
+        with self._lock:
+            if self.on_event is None:  # one statement; nobody needs to know which rows are new
+                with self.store.fenced(self.lease):
+                    self.store.add_events(self.run_id, batch)
+                return
             with self.store.fenced(self.lease):
-                self.store.add_events(self.run_id, batch)
-            return
-        with self.store.fenced(self.lease):
-            written = [e for e in batch if self.store.add_event(self.run_id, **e)]
+                written = [e for e in batch if self.store.add_event(self.run_id, **e)]
         for e in written:
             self.on_event({"run_id": self.run_id, **e})
+
+    def model_call(self, event: Mapping[str, Any]) -> None:
+        """Write a model-call event (``baton.usage.CallSink``: a call starting or ending, a
+        structured-output fallback, a call retried) now, from the turn's thread, so a slow
+        turn is visible while it runs (``step`` None: these rows are never replays)."""
+        self.emit({"step": None, **event})
 
     def started(self) -> None:
         """The ``started`` event, exactly once per run (claimed in the ledger in the same
@@ -104,7 +113,7 @@ class RunRecorder:
         if not turns:
             return
         events: list[Mapping[str, Any]] = []
-        with self.store.fenced(self.lease):
+        with self._lock, self.store.fenced(self.lease):
             for t in turns:
                 events += audit.update_events(
                     t.step,

@@ -41,10 +41,20 @@ def _refused(claims: list[Claim], verdicts: dict[str, Verdict]) -> list[Claim]:
     return [c for c in claims if c.author == "analyze" and verdicts[c.id].label != "supported"]
 
 
+def converged(state: RunState) -> bool:
+    """The refinement loop converged: the latest revision changed less than
+    ``policy.convergence_threshold`` of the claims' text (``account["change"]``, written by
+    ``analyze``; a first draft has none)."""
+    change = account_of(state).get("change")
+    return change is not None and change < policy_of(state).convergence_threshold
+
+
 def _may_revise(state: RunState) -> bool:
+    account, policy = account_of(state), policy_of(state)
     return (
         can_retry(state, "analyze")
-        and account_of(state).get("iterations", 0) < policy_of(state).max_iterations
+        and account.get("iterations", 0) < policy.max_iterations
+        and not converged(state)
     )
 
 
@@ -136,6 +146,7 @@ def gate(state: RunState, target: str, suggested: str) -> str | None:
 
 __all__ = [
     "can_retry",
+    "converged",
     "exhausted",
     "gate",
     "needs_answer",

@@ -15,8 +15,9 @@ OPENAI_BASE_URL        any OpenAI-compatible endpoint (vLLM, Ollama, ...)   unse
 OPENAI_API_KEY         key for that endpoint                                unset
 BATON_TEMPERATURE      sampling temperature                                 ``0``
 BATON_REQUEST_TIMEOUT  seconds before one model call is abandoned           ``60``
-BATON_STRUCTURED       structured output method: ``function_calling``,       ``function_calling``
-                       ``json_schema`` or ``json_mode``
+BATON_STRUCTURED       structured output method: ``auto`` (the first of      ``auto``
+                       function_calling, json_mode the endpoint accepts),
+                       ``function_calling``, ``json_schema`` or ``json_mode``
 BATON_LEASE_SECONDS    worker lease length in seconds                       ``60``
 BATON_VERIFIER_CHECKS  comma-separated verifier checks for runs, e.g.       the always-on checks
                        ``lexical,numbers,semantic`` (see baton.verifiers)
@@ -24,6 +25,14 @@ BATON_NLI_MODEL        directory of a local NLI model; adds the ``nli``     unse
                        check to every run's verifier
 BATON_VERIFIER_MODEL   ``off`` (or 0/false/no) keeps the trained entailment     on
                        model out of the default checks
+BATON_JUDGE_MODEL      a judge model: adds the ``llm_judge`` check to every  unset
+                       run's verifier (must differ from BATON_MODEL at its
+                       endpoint)
+BATON_JUDGE_BASE_URL   the judge's OpenAI-compatible endpoint               OPENAI_BASE_URL
+BATON_JUDGE_API_KEY    key for that endpoint                                OPENAI_API_KEY
+BATON_PRICES           a JSON file ``{"model": [input, output]}``: prices    unset (no prices)
+                       per million tokens, for ``cost`` and
+                       ``Policy.max_cost_per_task``
 =====================  ===================================================  ==================
 """
 
@@ -64,10 +73,14 @@ class Settings:
     temperature: float = 0.0
     request_timeout_s: float = 60.0
     lease_seconds: float = 60.0
-    structured_output: Literal["function_calling", "json_schema", "json_mode"] = "function_calling"
+    structured_output: Literal["auto", "function_calling", "json_schema", "json_mode"] = "auto"
     verifier_checks: tuple[str, ...] | None = None
     nli_model: str | None = None
     verifier_model: bool = True
+    judge_model: str | None = None
+    judge_base_url: str | None = None
+    judge_api_key: str | None = field(default=None, repr=False)
+    prices_file: str | None = None
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -78,17 +91,19 @@ class Settings:
             raise ConfigError(f"BATON_ENGINE={engine!r}: use 'offline' or 'llm'")
         if engine == "llm" and not model:
             raise ConfigError("BATON_ENGINE=llm needs BATON_MODEL (the chat model name)")
-        method = os.environ.get("BATON_STRUCTURED") or "function_calling"
-        if method not in ("function_calling", "json_schema", "json_mode"):
+        method = os.environ.get("BATON_STRUCTURED") or "auto"
+        if method not in ("auto", "function_calling", "json_schema", "json_mode"):
             raise ConfigError(
-                f"BATON_STRUCTURED={method!r}: use function_calling, json_schema or json_mode"
+                f"BATON_STRUCTURED={method!r}: use auto, function_calling, json_schema or json_mode"
             )
+        base_url = os.environ.get("OPENAI_BASE_URL") or None
+        api_key = os.environ.get("OPENAI_API_KEY") or None
         return cls(
             db=os.environ.get("BATON_DATABASE_URL") or os.environ.get("BATON_DB") or "baton.db",
             engine=engine,  # type: ignore[arg-type]
             model=model,
-            base_url=os.environ.get("OPENAI_BASE_URL") or None,
-            api_key=os.environ.get("OPENAI_API_KEY") or None,
+            base_url=base_url,
+            api_key=api_key,
             temperature=_float("BATON_TEMPERATURE", 0.0),
             request_timeout_s=_float("BATON_REQUEST_TIMEOUT", 60.0),
             lease_seconds=_float("BATON_LEASE_SECONDS", 60.0),
@@ -97,4 +112,8 @@ class Settings:
             nli_model=os.environ.get("BATON_NLI_MODEL") or None,
             verifier_model=os.environ.get("BATON_VERIFIER_MODEL", "").strip().lower()
             not in ("off", "0", "false", "no"),
+            judge_model=os.environ.get("BATON_JUDGE_MODEL") or None,
+            judge_base_url=os.environ.get("BATON_JUDGE_BASE_URL") or base_url,
+            judge_api_key=os.environ.get("BATON_JUDGE_API_KEY") or api_key,
+            prices_file=os.environ.get("BATON_PRICES") or None,
         )

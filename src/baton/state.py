@@ -48,6 +48,9 @@ class Account(TypedDict, total=False):
     iterations: int  # author -> verify refinement rounds
     done: dict[str, int]  # handoffs to each custom specialist (counted by supervise; plan)
     error_registry: dict[str, list[str]]  # failure signature -> nodes that met it (breaker)
+    cost: float  # money charged to the task so far (baton.usage.cost_of, per model prices)
+    cost_allowance: float  # money allowed before the next cost review (a review grants more)
+    change: float  # fraction of the claims' text changed by the latest revision (0..1)
 
 
 def merge_account(current: Account | None, update: Account | None) -> Account:

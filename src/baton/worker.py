@@ -41,6 +41,7 @@ from baton.errors import ConfigError, LeaseLost
 from baton.graph import Turn, build_graph, initial_state, recording_turns
 from baton.graph.table import END_NODE
 from baton.recorder import EventSink, RunRecorder
+from baton.usage import reporting_calls
 
 log = logging.getLogger("baton.worker")
 
@@ -233,7 +234,7 @@ class Worker:
 
         flushed = time.monotonic()
         turns: list[Turn]  # reported by the guard, not yet recorded
-        with recording_turns() as turns:
+        with recording_turns() as turns, reporting_calls(recorder.model_call):
             for _ in self.graph.stream(
                 graph_input, cfg, stream_mode="updates", durability=self.durability
             ):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from baton.contracts import Claim, Evidence, Verdict
 from baton.graph import SPECIALISTS, default_table, initial_state
 from baton.nodes.analyze import analyze
-from baton.routing import plan
+from baton.routing import converged, plan
 from baton.state import NodeContext
 
 MOON = "The Moon orbits the Earth. The Moon is rocky and dry. It has almost no atmosphere."
@@ -69,6 +69,7 @@ def test_a_revision_drops_verdicts_of_changed_claims_and_clears_the_answer(answe
         "verdicts": [_supported("c1")],
         "answer": None,
         "trace": ["analyze: 2 claim(s)"],
+        "account": {"change": 0.0816},  # the revision changed 8.16 % of the claims' text
     }
 
 
@@ -89,3 +90,17 @@ def test_plan_sends_the_work_to_research_until_there_are_passages(answer_task):
     )
     assert answer_task.source("s1").text == MOON
     assert plan({**state, "passages": [ORBIT]}, SPECIALISTS) == ("analyze", "no claims yet")
+
+
+def test_an_unchanged_revision_records_convergence_and_stops_the_loop(answer_task):
+    c1 = _claim("c1", "The Moon orbits the Earth.", ORBIT)
+    state = {**initial_state(answer_task), "claims": [c1], "verdicts": [_supported("c1")]}
+    update = analyze(state, _ctx([c1])).update
+    assert update["account"] == {"change": 0.0}
+    assert update["bounds"] == [
+        "converged: the revision changed 0.0% of the claims (convergence_threshold 5%); "
+        "refinement loop stopped"
+    ]
+    assert converged({**state, "account": {**state["account"], "change": 0.0}}) is True
+    assert converged({**state, "account": {**state["account"], "change": 0.05}}) is False
+    assert converged(state) is False  # a first draft has no change yet

@@ -345,6 +345,12 @@ def show(run_id: str, db: DbOpt = None, as_json: JsonOpt = False) -> None:
     w(
         f"hops: {d['hops']} of {d['max_hops']}   claims: {d['claims']} ({d['supported']} supported, {d['unsupported']} unsupported, {d['contradicted']} contradicted)"
     )
+    if d["status"] == "running":
+        from baton.audit import waiting
+
+        now_waiting = waiting(store.events(run_id))
+        if now_waiting:
+            w(now_waiting)
     if d["error"]:
         w(f"error: {d['error']}")
     report, pending = d["report"], d["pending_review"]

@@ -9,7 +9,22 @@ same contracts as the offline engine.
   becomes that passage's exact ``Evidence`` span.
 - ``write``: the model composes the answer from the supported claims (``WriteAnswer``).
 
-Every call is metered (usage metadata charged to the turn, ``baton.usage``). Every failure is
+Every call is bounded and metered: ``max_tokens`` (``Meter.call_limit``: the policy's
+``max_tokens_per_call``, or the remaining task budget when smaller) and a timeout that ends
+before the turn's (the client closes the HTTP request) are sent with each call of a model
+that takes them (``ChatOpenAI``); the usage metadata the server reports is charged to the
+turn (``baton.usage``), or, for a call that timed out, an upper estimate (prompt characters /
+2 + ``max_tokens``). Each call's start and end are reported as they happen
+(``baton.usage.call_started`` / ``call_ended``).
+
+The structured-output method is always passed to ``with_structured_output``. ``auto`` tries
+``function_calling``, then ``json_mode``: a method the endpoint rejects (an HTTP error, or a
+reply without the tool call) falls back to the next, reported as a ``structured_fallback``
+event; the method that worked is remembered per (endpoint, model) for the process
+(``METHODS``). With ``Policy.retry_scope == "call"`` a retryable failed call is retried
+inside the turn (``Meter.call_retries`` from the shared pool, with the policy's backoff).
+
+Every failure is
 raised as ``StepFailed`` with a ``baton.faults`` cause: ``missing_output``, ``invalid_output``,
 ``refusal``, ``timeout``, ``rate_limit``, ``server_error``, ``connection``, ``http_4xx`` or
 ``exception``. Sources travel as data blocks (``baton.engines.prompts``).
@@ -17,26 +32,40 @@ raised as ``StepFailed`` with a ``baton.faults`` cause: ``missing_output``, ``in
 
 from __future__ import annotations
 
+import functools
+import json
+import random
 import re
+import threading
+import time
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, create_model
 
 from baton import usage
 from baton.contracts import Claim, Evidence, Handoff, Route, Task, Verdict
 from baton.engines import prompts
 from baton.engines.base import SupervisorView
 from baton.engines.offline import research_query
-from baton.errors import ScriptError
+from baton.errors import ScriptError, StepFailed
 from baton.faults import classify, fault
 from baton.text import PassageIndex
 
 CANDIDATES = 24
 """Passages BM25 proposes to the research model."""
+AUTO_METHODS = ("function_calling", "json_mode")
+"""What ``auto`` tries, in order."""
+METHODS: dict[tuple[str, str], str] = {}
+"""The structured-output method that worked, per ``(endpoint, model)`` (this process)."""
+_METHODS_LOCK = threading.Lock()
+_FALLBACK_CAUSES = frozenset({"http_4xx", "server_error", "missing_output"})
+"""Failures that say the endpoint does not take a method (not that the model erred)."""
+MAX_TOKENS = 2048
+"""Output bound of a call made outside a node turn (no policy)."""
 _REFUSAL = re.compile(
     r"^\s*(i'?m sorry|i am sorry|i can(?:no|')t|i cannot|i won'?t|i am unable|i'm unable)", re.I
 )
@@ -47,6 +76,18 @@ class SupervisorRoute(BaseModel):
 
     next: str = Field(description="Exactly one of the allowed options.")
     reason: str = Field("", description="One sentence.")
+
+
+@functools.lru_cache(maxsize=64)
+def route_schema(options: tuple[str, ...]) -> type[SupervisorRoute]:
+    """``SupervisorRoute`` with ``next`` limited to ``options`` (an enum in the JSON schema:
+    an endpoint with constrained decoding, such as llama.cpp's, can only answer one of them)."""
+    return create_model(
+        "SupervisorRoute",
+        __base__=SupervisorRoute,
+        __doc__=SupervisorRoute.__doc__,
+        next=(Literal[options], Field(description="Exactly one of the allowed options.")),
+    )
 
 
 class ResearchPicks(BaseModel):
@@ -104,8 +145,10 @@ specialist outside these roles calls ``LLMEngine.call(schema, system, user)`` wi
 class LLMEngine:
     """Specialists backed by ``model`` (any LangChain ``BaseChatModel`` with tool calling).
 
-    - ``method``: ``with_structured_output`` method (``function_calling`` works with OpenAI,
-      vLLM, Ollama and llama.cpp; ``json_schema`` for endpoints with strict schemas).
+    - ``method``: ``with_structured_output`` method: ``auto`` (default, see the module),
+      ``function_calling`` (OpenAI, vLLM, Ollama, llama.cpp), ``json_schema`` (endpoints with
+      strict schemas) or ``json_mode``.
+    - ``prices``: price table for ``cost`` (``baton.usage.Prices``; the policy's wins).
 
     ``usage`` is the token count of the last call; ``calls`` the number of calls made.
     Safe to share between runs (the metering is per turn, in a context variable).
@@ -114,20 +157,30 @@ class LLMEngine:
     name = "llm"
     local = False  # waits on a model: its turns run on a watched thread (baton.graph.guard)
 
-    def __init__(self, model: BaseChatModel, *, method: str = "function_calling"):
+    def __init__(
+        self,
+        model: BaseChatModel,
+        *,
+        method: str = "auto",
+        prices: usage.Prices | None = None,
+    ):
         self.model = model
         self.method = method
+        self.prices = dict(prices or {})
         self.usage = 0
         self.calls = 0
-        self._structured: dict[type, Any] = {}
+        self._structured: dict[tuple[type, str, int | None, float | None], Any] = {}
 
     @classmethod
     def from_settings(cls, settings) -> LLMEngine:
-        """Build on ``baton.models.chat_model(settings)``. Raises ``ConfigError`` when unusable."""
+        """Build on ``baton.models.chat_model(settings)`` with the ``BATON_PRICES`` table.
+        Raises ``ConfigError`` when unusable."""
         from baton.models import chat_model
 
         return cls(
-            chat_model(settings), method=getattr(settings, "structured_output", "function_calling")
+            chat_model(settings),
+            method=getattr(settings, "structured_output", "auto"),
+            prices=usage.load_prices(getattr(settings, "prices_file", None)),
         )
 
     @property
@@ -138,13 +191,151 @@ class LLMEngine:
 
     # -- one call -------------------------------------------------------------------------
 
-    def _runnable(self, schema: type[BaseModel]):
-        if schema not in self._structured:
-            kwargs = {"include_raw": True}
-            if self.method != "function_calling":
-                kwargs["method"] = self.method
-            self._structured[schema] = self.model.with_structured_output(schema, **kwargs)
-        return self._structured[schema]
+    @property
+    def endpoint(self) -> tuple[str, str]:
+        """``(base URL, model name)``: the key of ``METHODS``."""
+        url = getattr(self.model, "openai_api_base", None) or getattr(self.model, "base_url", "")
+        return str(url or ""), self.model_name
+
+    def methods(self) -> tuple[str, ...]:
+        """The methods to try, in order: the configured one; for ``auto`` the remembered one
+        for this endpoint, else ``AUTO_METHODS``."""
+        if self.method != "auto":
+            return (self.method,)
+        known = METHODS.get(self.endpoint)
+        return (known,) if known else AUTO_METHODS
+
+    def _bounded(self) -> bool:
+        """Whether the model takes ``max_tokens`` / ``timeout`` per call (``ChatOpenAI``)."""
+        return "max_tokens" in getattr(type(self.model), "model_fields", {})
+
+    def _runnable(
+        self, schema: type[BaseModel], method: str, max_tokens: int | None, timeout: float | None
+    ):
+        key = (schema, method, max_tokens, timeout)
+        if key not in self._structured:
+            kwargs: dict[str, Any] = {"include_raw": True, "method": method}
+            if self._bounded():
+                if max_tokens is not None:  # ChatOpenAI sends max_completion_tokens; llama.cpp
+                    kwargs["max_tokens"] = max_tokens  # and older servers read max_tokens
+                    kwargs["extra_body"] = {"max_tokens": max_tokens}
+                if timeout is not None:
+                    kwargs["timeout"] = timeout
+            if len(self._structured) > 256:
+                self._structured.clear()
+            self._structured[key] = self.model.with_structured_output(schema, **kwargs)
+        return self._structured[key]
+
+    def _limits(self, prompt_chars: int) -> tuple[int, float | None]:
+        """``(max_tokens, timeout seconds)`` of the next call: the turn's call limit, cut so
+        that an upper estimate of the prompt (``prompt_chars / 2`` tokens) plus the output fit
+        the task's tokens left (at least 1: a spent budget is ``supervise``'s ``budget_rule``);
+        and the client's timeout cut to end before the turn's deadline."""
+        meter = usage.current()
+        limit = meter.call_limit if meter is not None and meter.call_limit else MAX_TOKENS
+        if meter is not None and meter.budget_left is not None:
+            left = meter.budget_left - meter.tokens - (prompt_chars // 2 + 1)
+            limit = max(1, min(limit, left))  # budget_rule sends the next turn to review
+        timeout = getattr(self.model, "request_timeout", None)
+        timeout = float(timeout) if isinstance(timeout, (int, float)) else None
+        if meter is not None and meter.deadline is not None:
+            left = max(0.5, meter.deadline - time.monotonic() - 0.25)
+            timeout = left if timeout is None else min(timeout, left)
+        return limit, timeout
+
+    def call(self, schema: type[BaseModel], system: str, user: str) -> BaseModel:
+        """One structured call. Returns a ``schema`` instance; raises ``StepFailed`` (see module).
+        The entry point for specialists outside the built-in roles (their own schema and prompt).
+        Retries inside the turn when the meter grants call retries (``retry_scope="call"``)."""
+        attempt = 0
+        while True:
+            try:
+                return self._call_methods(schema, system, user)
+            except StepFailed as exc:
+                meter = usage.current()
+                if not exc.retryable or meter is None or meter.call_retries <= 0:
+                    raise
+                meter.call_retries -= 1
+                meter.retries_used += 1
+                usage.event(
+                    "retry",
+                    f"retrying the call ({exc.cause}), retry {meter.retries_used} of this turn",
+                    cause=exc.cause,
+                    scope="call",
+                )
+                wait = meter.backoff_s * (2**attempt)
+                attempt += 1
+                time.sleep(min(wait * (0.5 + random.random() / 2), 30.0))
+
+    def _call_methods(self, schema: type[BaseModel], system: str, user: str) -> BaseModel:
+        methods = self.methods()
+        for i, method in enumerate(methods):
+            try:
+                out = self._call_once(schema, system, user, method)
+            except StepFailed as exc:
+                if i + 1 < len(methods) and exc.cause in _FALLBACK_CAUSES:
+                    meter = usage.current()
+                    if meter is not None:
+                        meter.fallbacks.append(f"{method}->{methods[i + 1]}")
+                    usage.event(
+                        "structured_fallback",
+                        f"{method} failed ({exc.cause}); falling back to {methods[i + 1]}",
+                        method=method,
+                        next=methods[i + 1],
+                        cause=exc.cause,
+                        detail=str(exc)[:300],
+                    )
+                    continue
+                raise
+            if self.method == "auto":
+                with _METHODS_LOCK:
+                    METHODS[self.endpoint] = method
+            return out
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _call_once(self, schema: type[BaseModel], system: str, user: str, method: str) -> BaseModel:
+        usage.touch()
+        self.calls += 1
+        if method == "json_mode":
+            system += (
+                "\n\nAnswer with one JSON object (no other text) that matches this JSON schema:\n"
+                + json.dumps(schema.model_json_schema())
+            )
+        max_tokens, timeout = self._limits(len(system) + len(user))
+        bounded = self._bounded() and timeout is not None
+        n = usage.call_started(self.model_name, method, max_tokens, bounded=bounded)
+        t0 = time.monotonic()
+        try:
+            out = self._runnable(schema, method, max_tokens, timeout).invoke(
+                [SystemMessage(system), HumanMessage(user)]
+            )
+        except ScriptError:
+            usage.call_ended(n, time.monotonic() - t0, 0, "script_error")
+            raise
+        except Exception as exc:  # noqa: BLE001 - classified into a recorded failure
+            problem = classify(exc)
+            charged = 0
+            if problem.cause == "timeout":  # the server may have generated up to max_tokens
+                charged = usage.charge(
+                    (len(system) + len(user)) // 2 + 1 + max_tokens,
+                    model=self.model_name,
+                    prices=self.prices,
+                    estimated=True,
+                )
+            usage.call_ended(
+                n, time.monotonic() - t0, charged, problem.cause, estimated=bool(charged)
+            )
+            raise problem.step_failed() from exc
+        raw: AIMessage | None = out.get("raw") if isinstance(out, dict) else None
+        meta = getattr(raw, "usage_metadata", None)
+        self.usage = usage.charge(meta, model=self.model_name, prices=self.prices)
+        try:
+            parsed = self._parsed(schema, out, raw)
+        except StepFailed as exc:
+            usage.call_ended(n, time.monotonic() - t0, self.usage, exc.cause)
+            raise
+        usage.call_ended(n, time.monotonic() - t0, self.usage, "ok")
+        return parsed
 
     def ask(self, role: str, user: str) -> Any:
         """One structured call in ``role`` (``ROLES``): its schema and system prompt, ``user``
@@ -152,19 +343,10 @@ class LLMEngine:
         schema, system = ROLES[role]
         return self.call(schema, system, user)
 
-    def call(self, schema: type[BaseModel], system: str, user: str) -> BaseModel:
-        """One structured call. Returns a ``schema`` instance; raises ``StepFailed`` (see module).
-        The entry point for specialists outside the built-in roles (their own schema and prompt)."""
-        usage.touch()
-        self.calls += 1
-        try:
-            out = self._runnable(schema).invoke([SystemMessage(system), HumanMessage(user)])
-        except ScriptError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - classified into a recorded failure
-            raise classify(exc).step_failed() from exc
-        raw: AIMessage | None = out.get("raw") if isinstance(out, dict) else None
-        self.usage = usage.charge(getattr(raw, "usage_metadata", None))
+    @staticmethod
+    def _parsed(schema: type[BaseModel], out: Any, raw: AIMessage | None) -> BaseModel:
+        """The ``schema`` instance in a ``with_structured_output(include_raw=True)`` result;
+        raises ``StepFailed`` (refusal, missing_output, invalid_output)."""
         parsed = out.get("parsed") if isinstance(out, dict) else out
         refusal = (raw.additional_kwargs or {}).get("refusal") if raw is not None else None
         text = raw.content if raw is not None and isinstance(raw.content, str) else ""
@@ -204,7 +386,10 @@ class LLMEngine:
             + "\n\n"
             + prompts.supervise_message(view.model_dump(mode="json"))
         )
-        out = self.ask("supervise", user)
+        schema, system = ROLES["supervise"]
+        if view.options:
+            schema = route_schema(tuple(view.options))
+        out = self.call(schema, system, user)
         return Route(
             next=out.next.strip(),
             reason=f"model: {' '.join(out.reason.split())[:160]}" if out.reason else "model",

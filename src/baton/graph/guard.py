@@ -16,7 +16,10 @@ The guard also keeps the run's accounts (every node but ``review``):
   verifier may wait on a model or the network, and every custom node) runs on a pooled
   thread; past ``policy.agent_turn_timeout_s`` of wall clock, or, once the engine has called
   a model, ``policy.idle_timeout_s`` with no sign of life from it (a model call starting or a
-  reply arriving, ``baton.usage.touch``), the turn is abandoned and recorded as
+  reply arriving, ``baton.usage.touch``), the turn is abandoned. A *bounded* model call in
+  flight (``Meter.in_flight``: a client that closes the HTTP request at its own timeout, cut
+  to end before the turn's) pauses the idle clock: a non-streaming reply sends no byte until
+  it is complete, so idleness is only measured between calls, never as a call's length and recorded as
   ``Failure(kind="timeout")`` (detail ``timeout: ...``). The abandoned thread's result is
   discarded (nodes only act through their returned update). A node whose engine and verifier
   are ``local`` (CPU work on this machine, such as the offline engine) runs inline: abandoning
@@ -178,6 +181,7 @@ def _turn(fn: NodeFn, state: RunState, ctx: NodeContext, meter: Meter, policy: P
 
     started = meter.last_activity = time.monotonic()
     turn_s, idle_s = policy.agent_turn_timeout_s, policy.idle_timeout_s
+    meter.deadline = started + turn_s
     if not ctx.watched:
         result = target()
         if time.monotonic() - started >= turn_s:
@@ -190,32 +194,61 @@ def _turn(fn: NodeFn, state: RunState, ctx: NodeContext, meter: Meter, policy: P
         if now - started >= turn_s:
             future.cancel()
             raise _too_long(ctx, turn_s)
-        if meter.active and now - meter.last_activity >= idle_s:
+        idle = meter.active and not meter.in_flight  # a bounded call has its own timeout
+        if idle and now - meter.last_activity >= idle_s:
             future.cancel()
             raise fault(
                 "timeout",
                 "timeout",
                 f"{ctx.name} was idle longer than idle_timeout_s={idle_s:g} (no model reply)",
             ).step_failed()
-        wake = (
-            min(started + turn_s, meter.last_activity + idle_s)
-            if meter.active
-            else started + turn_s
-        )
+        wake = min(started + turn_s, meter.last_activity + idle_s) if idle else started + turn_s
         try:
             return future.result(timeout=max(0.001, min(wake - now, 0.25)))
         except FutureTimeout:
             continue
 
 
-def _account(state: RunState, cmd: Command, meter: Meter, seconds: float) -> None:
-    """Charge the turn's tokens and seconds to the run (see the module docstring)."""
+def _prime(meter: Meter, state: RunState, node: str) -> Meter:
+    """Give the turn's meter what the engine reads from it: the node and hop (for model-call
+    events), the output bound of one call (``policy.max_tokens_per_call``), the tokens the
+    task has left (``budget_left``: the engine cuts a call's bound to fit), the policy's price table and, with
+    ``retry_scope="call"``, the retries a failed call may take from the shared pool."""
+    policy = policy_of(state)
+    account = account_of(state)
+    meter.node, meter.hop = node, int(account.get("hops", 0))
+    allowance = int(account.get("token_allowance") or policy.max_tokens_per_task)
+    meter.call_limit = policy.max_tokens_per_call
+    meter.budget_left = allowance - int(account.get("tokens", 0))
+    meter.prices = policy.prices
+    meter.backoff_s = policy.retry_backoff_base_s
+    if policy.retry_scope == "call":
+        retries = account.get("retries") or {}
+        meter.call_retries = max(
+            0,
+            min(
+                policy.max_retries_per_agent - retries.get(node, 0),
+                policy.retry_budget - sum(retries.values()),
+            ),
+        )
+    return meter
+
+
+def _account(state: RunState, cmd: Command, meter: Meter, seconds: float, node: str) -> None:
+    """Charge the turn's tokens, cost, call retries and seconds to the run (see the module
+    docstring)."""
     update = cmd.update
     if not isinstance(update, dict):
         return
     account = account_of(state)
     elapsed = round(float(account.get("elapsed_s") or 0.0) + seconds, 6)
     update["account"] = charge = merge_account(update.get("account"), {"elapsed_s": elapsed})
+    if meter.retries_used:
+        retries = dict(charge.get("retries") or account.get("retries") or {})
+        retries[node] = retries.get(node, 0) + meter.retries_used
+        charge["retries"] = retries
+    if meter.cost > 0:
+        charge["cost"] = round(float(account.get("cost") or 0.0) + meter.cost, 9)
     if meter.tokens <= 0:
         return
     policy = policy_of(state)
@@ -251,12 +284,12 @@ def guard(fn: NodeFn, ctx: NodeContext) -> Callable[[RunState], Command]:
     timed = ctx.name != REVIEW_NODE  # the human gate is never on the clock
 
     def run(state: RunState, config: RunnableConfig) -> Command:
-        meter = Meter()
+        meter = _prime(Meter(), state, ctx.name)
         started = time.monotonic()
         cmd = checked(state, meter)
         seconds = time.monotonic() - started
         if timed:
-            _account(state, cmd, meter, seconds)
+            _account(state, cmd, meter, seconds, ctx.name)
         _report(ctx.name, state, cmd, seconds, config)
         return cmd
 

@@ -3,6 +3,8 @@ tasks: the draft split into claims). A revision drops what the verifier refused.
 
 from __future__ import annotations
 
+from difflib import SequenceMatcher
+
 from langgraph.types import Command
 
 from baton.errors import StepFailed
@@ -13,6 +15,7 @@ from baton.state import (
     claims_of,
     handoff_of,
     passages_of,
+    policy_of,
     task_of,
     verdicts_of,
 )
@@ -20,8 +23,9 @@ from baton.state import (
 
 def analyze(state: RunState, ctx: NodeContext) -> Command:
     """Returns ``claims`` (replacing the previous ones) and clears verdicts of claims whose text
-    changed. No claim, a duplicate claim id, or a citation that does not match its source is a
-    ``Failure`` (``invalid_output``)."""
+        changed. A revision records how much of the claims' text it changed (``account["change"]``;
+    below ``policy.convergence_threshold`` the refinement loop stops, a ``bound`` event). No claim, a duplicate claim id, or a citation that does not match its source is a
+        ``Failure`` (``invalid_output``)."""
     task = task_of(state)
     previous = claims_of(state)
     claims = ctx.engine.analyze(
@@ -52,4 +56,17 @@ def analyze(state: RunState, ctx: NodeContext) -> Command:
         update["verdicts"] = verdicts
     if state.get("answer") is not None:
         update["answer"] = None
+    if previous:  # a revision: how much it changed (routing.converged stops the loop)
+        change = round(1 - SequenceMatcher(None, _text(previous), _text(claims)).ratio(), 4)
+        threshold = policy_of(state).convergence_threshold
+        update["account"] = {"change": change}
+        if change < threshold:
+            update["bounds"] = [
+                f"converged: the revision changed {change:.1%} of the claims "
+                f"(convergence_threshold {threshold:.0%}); refinement loop stopped"
+            ]
     return Command(goto="supervise", update=update)
+
+
+def _text(claims) -> str:
+    return "\n".join(c.text for c in claims)

@@ -4,8 +4,8 @@ hands the work to one specialist at a time as a ``Handoff``.
 Each turn evaluates ``RULES`` in order; a rule is ``rule(state, ctx) -> Command | None`` and
 the first that returns a ``Command`` decides:
 
-1. ``budget_rule``, the run's bounds: tokens past the budget: ``review``
-   (``budget_exceeded``); node time past ``policy.pipeline_timeout_s``: ``review``
+1. ``budget_rule``, the run's bounds: tokens past the budget, or money past
+   ``policy.max_cost_per_task``: ``review`` (``budget_exceeded``); node time past ``policy.pipeline_timeout_s``: ``review``
    (``failure``, a ``timeout`` Failure). Each such review grants one more budget (the
    account's ``token_allowance`` / ``time_allowance``), so every further budget's worth of
    work needs a human;
@@ -26,7 +26,8 @@ the first that returns a ``Command`` decides:
    ``Failure`` and is asked again with the error fed back, from the same pool; when the pool
    is spent the run escalates. A specialist without ``ready`` runs once (``supervise``
    counts the handoff in the account's ``done[name]``). A handoff to a specialist at
-   ``max_hops``: ``review`` (``hop_limit``).
+   ``max_hops``: ``review`` (``hop_limit``). A revision by ``analyze`` waits
+   ``policy.loop_cooldown_s`` first (a ``bound`` event when it is not 0).
 
 Every update is built as a plain dict (``combine`` joins two); no ``Command`` is changed after
 it is made.
@@ -34,6 +35,7 @@ it is made.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -246,6 +248,17 @@ def budget_rule(state: RunState, ctx: NodeContext) -> Command | None:
                 "bounds": [f"budget_exceeded: {tokens} tokens used, budget {allowance}"],
             },
         )
+    cost = float(account.get("cost") or 0.0)
+    cap = policy.max_cost_per_task
+    if cap is not None and cost > float(account.get("cost_allowance") or cap):
+        bound = f"max_cost_per_task={cap:g} (used {cost:.4f})"
+        return _with(
+            _escalate(state, ctx, "budget_exceeded", bound),
+            {
+                "account": {"cost_allowance": cost + cap},
+                "bounds": [f"cost_exceeded: {cost:.4f} spent, cap {cap:g}"],
+            },
+        )
     elapsed = float(account.get("elapsed_s") or 0.0)
     limit = float(account.get("time_allowance") or policy.pipeline_timeout_s)
     if elapsed > limit:
@@ -368,11 +381,21 @@ def _charges(state: RunState, ctx: NodeContext, route: Route, goto: Any) -> dict
     if spec is not None and spec.ready is None:
         done = dict(account.get("done") or {})
         charged["done"] = {**done, goto: done.get(goto, 0) + 1}
+    extra: dict[str, Any] = {}
     if route.next == "analyze" and state.get("claims") and goto == "analyze":
         retries = dict(account.get("retries") or {})
         retries["analyze"] = retries.get("analyze", 0) + 1
         charged.update(retries=retries, iterations=int(account.get("iterations", 0)) + 1)
-    return {"account": charged} if charged else {}
+        extra = _cooldown(policy_of(state).loop_cooldown_s)
+    return {**({"account": charged} if charged else {}), **extra}
+
+
+def _cooldown(seconds: float) -> dict[str, Any]:
+    """``policy.loop_cooldown_s`` before a refinement iteration: wait, and record the bound."""
+    if seconds <= 0:
+        return {}
+    time.sleep(seconds)
+    return {"bounds": [f"loop_cooldown: waited {seconds:g} s before the next iteration"]}
 
 
 def _ask(state: RunState, ctx: NodeContext, task: Task, view: SupervisorView):

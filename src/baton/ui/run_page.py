@@ -9,6 +9,7 @@ from typing import Any
 
 import streamlit as st
 
+from baton.audit import waiting
 from baton.checkpoints import TERMINAL, RunStore, open_store
 from baton.checkpoints.views import checkpoint_history, latest_values
 from baton.contracts import Claim, Report, Source, Task, Verdict
@@ -42,7 +43,10 @@ def _status(row: dict[str, Any]) -> None:
 def _live_status(url: str, run_id: str, seen_status: str) -> None:
     with closing(open_store(url)) as store:
         row = store.run(run_id)
+        now_waiting = waiting(store.events(run_id)) if row["status"] == "running" else None
     _status(row)
+    if now_waiting:
+        st.caption(now_waiting)
     if row["status"] != seen_status:
         st.rerun()  # the whole page: new events, claims, report
 

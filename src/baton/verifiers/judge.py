@@ -15,6 +15,7 @@ from typing import Any
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 
+from baton import usage
 from baton.contracts import CheckResult, Claim, Evidence
 from baton.errors import ConfigError
 from baton.verifiers._common import claim_text, result
@@ -82,6 +83,9 @@ def check_llm_judge(
     spans = "\n".join(f"[{i + 1}] {e.text}" for i, e in enumerate(evidence))
     reply = judge.model.invoke(
         [SystemMessage(PROMPT), HumanMessage(f"CLAIM: {claim_text(claim)}\n\nEVIDENCE:\n{spans}")]
+    )
+    usage.charge(  # the judge's tokens count against the task's budget
+        getattr(reply, "usage_metadata", None), model=model_identity(judge.model)[1]
     )
     text = reply.content if isinstance(reply.content, str) else json.dumps(reply.content)
     label, conf, reason = _parse(text)

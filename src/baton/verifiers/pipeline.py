@@ -22,7 +22,7 @@ With a single source nothing changes.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from baton.contracts import CheckResult, Claim, Source, Verdict
@@ -153,7 +153,13 @@ class ConfiguredVerifier:
     checks: tuple[str, ...] | None = None
     nli_model: Any = None
     entailment_model: Any = None
-    local = True
+    judge: Any = None
+
+    @property
+    def local(self) -> bool:
+        """CPU work on this machine, unless a judge model is called (then the verify turn is
+        watched by the guard's timeouts)."""
+        return self.judge is None
 
     def __call__(self, claims: Sequence[Claim], sources: Sequence[Source]) -> list[Verdict]:
         return verify(
@@ -162,6 +168,7 @@ class ConfiguredVerifier:
             checks=self.checks,
             nli_model=self.nli_model,
             entailment_model=self.entailment_model,
+            judge=self.judge,
         )
 
 
@@ -187,7 +194,12 @@ def default_verifier(settings: Settings | None = None) -> Callable[..., list[Ver
     named = settings.verifier_checks
     want_model = ("entailment" in named) if named is not None else ENTAILMENT_BY_DEFAULT
     want_model = want_model and (named is not None or settings.verifier_model)
-    if named is None and settings.nli_model is None and not want_model:
+    if (
+        named is None
+        and settings.nli_model is None
+        and settings.judge_model is None
+        and not want_model
+    ):
         return verify
     nli_model = None
     if settings.nli_model is not None:
@@ -199,11 +211,43 @@ def default_verifier(settings: Settings | None = None) -> Callable[..., list[Ver
         from baton.verifiers.entailment import EntailmentModel
 
         entailment_model = EntailmentModel.load()
+    judge = judge_from_settings(settings)
+    checks = with_nli(named, nli_model)
+    if judge is not None and checks is not None and "llm_judge" not in checks:
+        checks = (*checks, "llm_judge")
     names = resolve_checks(
-        with_nli(named, nli_model), nli_model=nli_model, entailment_model=entailment_model
+        checks, nli_model=nli_model, entailment_model=entailment_model, judge=judge
     )
-    _runners(names, nli_model=nli_model, entailment_model=entailment_model)
-    return ConfiguredVerifier(names, nli_model, entailment_model)
+    _runners(names, nli_model=nli_model, entailment_model=entailment_model, judge=judge)
+    return ConfiguredVerifier(names, nli_model, entailment_model, judge)
+
+
+JUDGE_MAX_TOKENS = 512
+"""Output bound of one judge call (its verdict is one short JSON object)."""
+
+
+def judge_from_settings(settings: Settings):
+    """The ``LLMJudge`` that ``BATON_JUDGE_MODEL`` / ``BATON_JUDGE_BASE_URL`` /
+    ``BATON_JUDGE_API_KEY`` name (None when no judge model is set).
+
+    Raises ``ConfigError`` when it names the authoring model (``BATON_MODEL``) at the same
+    endpoint: a judge must be a different model (``baton.verifiers.judge``)."""
+    if settings.judge_model is None:
+        return None
+    from baton.models import chat_model
+    from baton.verifiers.judge import LLMJudge
+
+    if settings.judge_model == settings.model and settings.judge_base_url == settings.base_url:
+        raise ConfigError(
+            f"BATON_JUDGE_MODEL={settings.judge_model!r} at {settings.judge_base_url or 'OpenAI'} "
+            "is the authoring model (BATON_MODEL) at the same endpoint; a heterogeneous judge "
+            "needs a different model or endpoint"
+        )
+    judge_settings = replace(
+        settings, base_url=settings.judge_base_url, api_key=settings.judge_api_key
+    )
+    model = chat_model(judge_settings, model=settings.judge_model, max_tokens=JUDGE_MAX_TOKENS)
+    return LLMJudge(model)
 
 
 def _verify_one(claim: Claim, index: SourceIndex, runners) -> Verdict:
