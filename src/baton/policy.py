@@ -62,6 +62,14 @@ class Policy(BaseModel):
         0.7, gt=0, le=1, description="Fraction of the budget at which an alert event is written."
     )
 
+    max_unsupported_fraction: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="Largest share of verified claims that may be unsupported before review "
+        "(reason unsupported); 1.0 turns the bound off.",
+    )
+
     @model_validator(mode="after")
     def _per_agent_within_pool(self) -> Policy:
         if self.max_retries_per_agent > self.retry_budget and self.retry_budget > 0:

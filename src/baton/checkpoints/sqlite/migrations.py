@@ -152,3 +152,16 @@ def m004_effects_key(db: Database) -> None:
     db.execute("ALTER TABLE effects RENAME COLUMN checkpoint_id TO key")
     db.execute("DROP INDEX IF EXISTS idx_effects_run_id_node_checkpoint_id_effect")
     db["effects"].create_index(["run_id", "node", "key", "effect"], unique=True, if_not_exists=True)
+
+
+@migrations()
+def m005_review_desk(db: Database) -> None:
+    """The reviewer's desk (issue 17): who submitted a run (``runs.submitted_by``, NULL for
+    runs queued before or by the command line without a name), and a reviewer's short claim on
+    a pending item (``review_items.claimed_by`` until ``claimed_until``, unix seconds).
+    Sign-in failures and sign-outs are ``events`` rows without a run (``run_id`` NULL)."""
+    db.execute("ALTER TABLE runs ADD COLUMN submitted_by TEXT")
+    db.execute("ALTER TABLE review_items ADD COLUMN claimed_by TEXT")
+    db.execute("ALTER TABLE review_items ADD COLUMN claimed_until FLOAT")
+    db["runs"].create_index(["submitted_by", "created_at"], if_not_exists=True)
+    db["events"].create_index(["kind", "created_at"], if_not_exists=True)
