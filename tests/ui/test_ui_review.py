@@ -10,6 +10,7 @@ from uitest_users import ANN, BOB, PASSWORDS, ROSA, plain
 from baton.checkpoints import Store
 from baton.contracts import Decision, ReviewRequest
 from baton.errors import InvalidDecision
+from baton.ui.render import escape_text
 from baton.worker import Worker
 
 
@@ -155,7 +156,7 @@ def test_hop_limit_item_offers_extend_finish_reject_first(make_app, ui_db):
     assert not at.exception
     text = _all_text(at)
     assert f"Review item {ui_db.item_ids[0]}</span>" in text and "hop 2 of 2" in text
-    assert "bound max_hops" in text
+    assert f"bound {escape_text('max_hops=2')}" in text
     assert {"act_extend", "act_approve", "act_reject", "act_next"} <= _keys(at)
     assert not {"act_send_back", "act_edit"} & _keys(at)
     assert [b.label for b in at.button if b.key.startswith("act_")] == [
@@ -185,7 +186,10 @@ def test_a_decision_waits_for_the_grace_period_and_undo_cancels_it(make_app, ui_
     at = make_app(ANN, item=ui_db.item_ids[0])
     at.button(key="act_approve").click().run()
     assert _item_param(at) == ui_db.item_ids[1]  # the next item opened at once
-    assert plain(at.warning[0].value) == f"Finish with what exists of item {ui_db.item_ids[0]} applies in 8 s."
+    assert (
+        plain(at.warning[0].value)
+        == f"Finish with what exists of item {ui_db.item_ids[0]} applies in 8 s."
+    )
     with Store(ui_db.path) as store:
         assert store.item(ui_db.item_ids[0])["status"] == "pending"  # not yet
         at.button(key="undo").click().run()
