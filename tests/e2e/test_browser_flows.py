@@ -188,6 +188,7 @@ def test_sessions_survive_reload_new_tab_and_deep_links_and_sign_out_revokes(ser
     tab.goto(server["url"] + f"/?run={items[1]['run_id']}")
     tab.get_by_role("heading", name=f"Run {items[1]['run_id']}").wait_for()
     tab.get_by_text("Signed in as ann").wait_for()
+    tab.get_by_role("tab", name="Timeline").wait_for()
     _shot(tab, "run-waiting")
     tab.get_by_role("button", name="Sign out").click()
     tab.get_by_role("button", name="Sign in").wait_for()

@@ -12,7 +12,8 @@ key is ``$BATON_SESSION_SECRET``, else one random key per server process (a rest
 everyone out).
 
 Failed sign-ins are ``sign_in_failed`` events (no run; payload ``{name, client}``). Within
-``WINDOW_S``, after ``n`` failures for a name or a client the next try waits ``delay_s(n)``;
+``WINDOW_S``, after ``n`` failures for a name the next try waits ``delay_s(n)`` (for a client,
+``delay_s(n - LOCKOUT_FAILURES)``);
 ``LOCKOUT_FAILURES`` for a name (``CLIENT_LOCKOUT_FAILURES`` for a client) lock it out until
 the window passes; the password is not even checked then.
 """
@@ -84,7 +85,8 @@ def sign_in_refusal(store: RunStore, name: str, client: str) -> str | None:
             f"Too many failed sign-ins: locked for {WINDOW_S // 60} minutes. "
             "Ask an administrator to reset the password if you forgot it."
         )
-    wait = delay_s(max(failed["name"], failed["client"]))
+    # a client's own delay starts once it failed more often than one name's lockout allows
+    wait = max(delay_s(failed["name"]), delay_s(failed["client"] - LOCKOUT_FAILURES))
     if wait and failed["last_at"]:
         last = datetime.fromisoformat(failed["last_at"].replace("Z", "+00:00")).timestamp()
         left = last + wait - time.time()
