@@ -177,7 +177,7 @@ def _pending_bar(url: str, user: dict[str, Any]) -> None:
     c1, c2 = st.columns([5, 1], vertical_alignment="center")
     c1.warning(
         escape_markdown(f"{p['label']} of item {p['item_id']} applies in {left:.0f} s."),
-        icon="⏳",
+        icon=":material/hourglass_top:",
     )
     if c2.button("Undo", key="undo", shortcut=SHORTCUTS["undo"], width="stretch"):
         st.session_state.pop(PENDING_KEY, None)
@@ -277,7 +277,7 @@ def _live_queue(url: str, user: dict[str, Any]) -> None:
         return
     pages = max(1, -(-len(shown) // PAGE_SIZE))
     page = min(int(st.session_state.get("queue_page", 1)), pages)
-    widths = [1.1, 1.5, 0.8, 4.2, 1.2, 1.8, 0.8]
+    widths = [1.4, 1.4, 0.7, 4.0, 1.1, 1.8, 1.0]
     head = st.columns(widths)
     for col, name in zip(
         head, ("item", "reason", "hop", "question", "waiting", "review", ""), strict=True

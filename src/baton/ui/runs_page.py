@@ -54,7 +54,7 @@ def own_runs_only(user: dict[str, Any]) -> str | None:
     return None if is_reviewer(user) else user["name"]
 
 
-WIDTHS = [1.1, 1.5, 3.6, 1.8, 1.1, 1.1, 1.2, 0.8]
+WIDTHS = [1.5, 1.4, 3.2, 1.7, 0.9, 1.0, 1.1, 1.0]
 
 
 def run_row(row: dict[str, Any], key_prefix: str = "run", now: float | None = None) -> None:

@@ -23,16 +23,16 @@ from baton.ui.sources import ACCEPTED, MAX_UPLOAD_BYTES, pasted_sources, read_up
 DEFAULTS = Policy()
 MAX_PASTE_CHARS = 100_000
 """Longest pasted text (characters, enforced in the browser); larger sources are uploaded."""
-FORM_KEYS = (
-    "f_question",
-    "f_draft",
-    "f_pasted",
-    "f_files",
-    "f_max_claims",
-    "f_max_words",
-    "f_notes",
-    "f_task_id",
-)
+FORM_DEFAULTS: dict[str, Any] = {
+    "f_question": "",
+    "f_draft": "",
+    "f_pasted": "",
+    "f_max_claims": 0,
+    "f_max_words": 0,
+    "f_notes": "",
+    "f_task_id": "",
+}
+"""The form's values after a submit (set before the widgets are drawn, so the browser shows them)."""
 
 
 def _policy_inputs() -> dict[str, Any]:
@@ -158,8 +158,8 @@ class _One:
 def submit(store: RunStore, user: dict[str, Any]) -> None:
     """Draw the submit page."""
     if st.session_state.pop("_clear_submit_form", False):
-        for key in FORM_KEYS:
-            st.session_state.pop(key, None)
+        st.session_state.update(FORM_DEFAULTS)
+        st.session_state.pop("f_files", None)
     st.title("Submit a task")
     last = st.session_state.get("last_submitted")
     if last:
