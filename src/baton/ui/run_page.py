@@ -43,7 +43,11 @@ def _status(row: dict[str, Any]) -> None:
     c4.markdown(
         block(
             summary.counts_text()
-            + (f"<br>reason: {escape_text(row['reason'])}" if row.get("reason") else "")
+            + (
+                f"<br>reason: {escape_text(row['reason'].replace('_', ' '))}"
+                if row.get("reason")
+                else ""
+            )
             + (f"<br>error: {escape_text(row['error'])}" if row.get("error") else "")
         ),
         unsafe_allow_html=True,
