@@ -24,7 +24,7 @@ from baton.errors import (
 def _paused(store, example_tasks) -> tuple[str, str]:
     run_id = service.submit(store, example_tasks[0])
     store.claim("w", 60)
-    request = ReviewRequest(reason="hop_limit", hop=2, max_hops=2, allowed_targets=["research"])
+    request = ReviewRequest(reason="contradicted", hop=2, max_hops=2, allowed_targets=["research"])
     item_id = store.add_review_item(run_id, "i1", request)
     store.release(run_id, "w", "waiting_review", reason="hop_limit")
     return run_id, item_id

@@ -50,8 +50,22 @@ ReviewReason = Literal[
     "retries_exhausted",  # the shared retry pool is spent and claims are still unsupported
     "budget_exceeded",  # tokens past policy.max_tokens_per_task
     "failure",  # a node failed and cannot be retried (timeout, invalid output, crash, bad transition)
+    "unsupported",  # more verified claims unsupported than policy.max_unsupported_fraction
 ]
 Action = Literal["approve", "edit", "reject", "send_back", "extend"]
+
+ALLOWED_ACTIONS: dict[str, tuple[str, ...]] = {
+    "hop_limit": ("extend", "approve", "reject"),
+    "contradicted": ("approve", "edit", "send_back", "reject"),
+    "unsupported": ("approve", "edit", "send_back", "reject"),
+    "retries_exhausted": ("approve", "edit", "send_back", "reject"),
+    "budget_exceeded": ("approve", "reject"),
+    "failure": ("send_back", "reject"),
+}
+"""The actions that lead somewhere for each ``ReviewReason``, in the order a reviewer is
+offered them (hop limit: extend by N, finish with what exists, reject; a claim problem:
+approve as is, edit claims (re-verified), send back with a note, reject; a failure: retry by
+a send-back, reject). ``ReviewRequest.refusal`` refuses every other action."""
 
 MAX_SOURCE_CHARS = 1_000_000
 """Largest accepted ``Source.text`` (characters); a larger source is refused at the door."""
@@ -337,10 +351,17 @@ class ReviewRequest(_Model):
     )
 
     def refusal(self, decision: Decision) -> str | None:
-        """Why ``decision`` cannot be applied to this request (a ``send_back`` whose target
-        is not in ``allowed_targets``), or None when it can. The one check of a reviewer's
+        """Why ``decision`` cannot be applied to this request (an action ``ALLOWED_ACTIONS``
+        does not list for ``reason``, a ``send_back`` whose target is not in
+        ``allowed_targets``), or None when it can. The one check of a reviewer's
         target: the store refuses with ``InvalidDecision`` before writing, the review node
         with a ``rejected`` failure for a resume value that bypassed the store."""
+        allowed = ALLOWED_ACTIONS.get(self.reason, ())
+        if decision.action not in allowed:
+            return (
+                f"{decision.action} does not apply to a {self.reason} review "
+                f"(allowed: {', '.join(allowed)})"
+            )
         if decision.action == "send_back" and decision.target not in self.allowed_targets:
             return (
                 f"send_back target {decision.target!r} is not allowed here "

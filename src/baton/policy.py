@@ -96,6 +96,13 @@ class Policy(BaseModel):
         description="'call': a failed model call is retried inside the turn (from the shared pool); "
         "'turn': the node's whole turn is retried by the supervisor.",
     )
+    max_unsupported_fraction: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="Largest share of verified claims that may be unsupported before review "
+        "(reason unsupported); 1.0 turns the bound off.",
+    )
 
     @model_validator(mode="after")
     def _per_agent_within_pool(self) -> Policy:

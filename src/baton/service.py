@@ -26,15 +26,22 @@ if TYPE_CHECKING:
     from baton.policy import Policy
 
 
-def submit(store: RunStore, task: Task | Mapping[str, Any], *, policy: Policy | None = None) -> str:
+def submit(
+    store: RunStore,
+    task: Task | Mapping[str, Any],
+    *,
+    policy: Policy | None = None,
+    submitted_by: str | None = None,
+) -> str:
     """Queue a run of ``task`` and return its run id. A payload is validated first; the
-    run's policy is the task's own, else ``policy``, else the defaults.
+    run's policy is the task's own, else ``policy``, else the defaults; ``submitted_by``
+    (a user's name) is kept with the run.
 
     Raises ``TaskInputError`` (naming the field) for a payload that is not a valid ``Task``;
     nothing is written then."""
     if not isinstance(task, Task):
         task = parse_task(dict(task) if isinstance(task, Mapping) else task)
-    return store.submit(task, policy)
+    return store.submit(task, policy, submitted_by=submitted_by)
 
 
 def decision(

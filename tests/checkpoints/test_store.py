@@ -24,9 +24,9 @@ def _task(i: int = 0) -> Task:
     )
 
 
-def _request(**kw) -> ReviewRequest:
+def _request(reason: str = "hop_limit", **kw) -> ReviewRequest:
     return ReviewRequest(
-        reason="hop_limit", hop=8, max_hops=8, allowed_targets=["analyze", "research"], **kw
+        reason=reason, hop=8, max_hops=8, allowed_targets=["analyze", "research"], **kw
     )
 
 
@@ -191,9 +191,20 @@ def test_two_reviewers_racing_on_one_item_give_exactly_one_winner(store):
 
 
 def test_send_back_to_a_node_the_request_does_not_allow_is_refused(store):
-    _, item_id = _paused_run(store)
+    run_id, _ = _paused_run(store)
+    item_id = store.add_review_item(run_id, "intr-2", _request(reason="contradicted"))
     with pytest.raises(InvalidDecision, match="send_back target 'write' is not allowed here"):
         store.decide(item_id, Decision(action="send_back", reviewer="ann", target="write"))
+    assert store.item(item_id)["status"] == "pending"
+
+
+def test_an_action_the_reason_does_not_allow_is_refused(store):
+    _, item_id = _paused_run(store)  # hop_limit: extend, approve, reject
+    with pytest.raises(InvalidDecision) as err:
+        store.decide(item_id, Decision(action="send_back", reviewer="ann", target="research"))
+    assert str(err.value) == (
+        "send_back does not apply to a hop_limit review (allowed: extend, approve, reject)"
+    )
     assert store.item(item_id)["status"] == "pending"
 
 

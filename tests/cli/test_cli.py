@@ -129,7 +129,7 @@ def test_hop_limit_then_extend_from_a_second_process(capsys, db_path):
     [
         (["--approve"], "finished"),
         (["--reject", "--note", "off topic"], "rejected"),
-        (["--send-back", "research", "--note", "again"], "waiting_review"),
+        (["--extend", "1"], "waiting_review"),
     ],
 )
 def test_each_decision_path_from_a_second_process(capsys, db_path, action, expected_status):
@@ -140,10 +140,20 @@ def test_each_decision_path_from_a_second_process(capsys, db_path, action, expec
     assert baton_process("worker", "--once", db=db_path).returncode == 0
     (row,) = lines(cli(capsys, "runs", "--db", db_path, "--json")[1])
     assert row["status"] == expected_status
-    if (
-        expected_status == "waiting_review"
-    ):  # sent back to research: one more hop spent, then the ceiling again
+    if expected_status == "waiting_review":  # one more hop granted and spent: the ceiling again
         assert row["reason"] == "hop_limit" and row["hops"] == 2
+
+
+def test_a_send_back_at_the_hop_limit_is_refused(capsys, db_path):
+    cli(capsys, "run", EXAMPLES / "check-task.json", "--db", db_path, "--max-hops", "1", "--json")
+    (item,) = lines(cli(capsys, "queue", "--db", db_path, "--json")[1])
+    proc = baton_process(
+        "decide", item["item_id"], "--send-back", "research", "--reviewer", "cy", db=db_path
+    )
+    assert proc.returncode == 2
+    assert "send_back does not apply to a hop_limit review (allowed: extend, approve, reject)" in (
+        proc.stderr
+    )
 
 
 def test_edit_from_a_file(capsys, db_path, tmp_path):

@@ -1,8 +1,15 @@
-"""Real-browser tests: Playwright driving Debian's chromium against ``baton ui`` on 127.0.0.1.
+"""Real-browser tests: Playwright driving Debian's chromium against ``baton ui`` on 127.0.0.1,
+one browser session per scenario group:
 
-- a reviewer signs in, opens the queue, opens an item, approves, and sees the run finish;
-- an analyst submits a task and sees it progress (queued, then finished once a worker runs);
-- an analyst's deep link to a review item is refused.
+- sessions: a deep link opens after sign-in; reload and a new tab keep the session; sign-out
+  revokes it; failed sign-ins lock a name out;
+- the decision screen at 1400x900: the reason, hop N of max, every allowed action and the
+  first flagged claim with its evidence are inside the viewport without scrolling (bounding
+  boxes asserted); the unsupported bound paused a run (reason ``unsupported``);
+- undo: within the grace period it cancels; after it the decision applies once;
+- two reviewers: the second sees "being reviewed by"; the queue shows a new item by itself;
+- analysts: submit (form cleared, link to the run), see their own runs only; an analyst's deep
+  link to a review item is refused.
 
 A PNG of each page is saved under ``test-artifacts/`` (see the README). Never
 ``playwright install``: ``.ci/run`` installs chromium with apt-get.
@@ -25,8 +32,13 @@ pytestmark = pytest.mark.e2e
 CHROMIUM = "/usr/bin/chromium"
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
-REVIEWER, ANALYST = ("ann", "ann-secret-1"), ("bob", "bob-secret-1")
+REVIEWER, SECOND, ANALYST = (
+    ("ann", "ann-secret-1"),
+    ("rosa", "rosa-secret-1"),
+    ("bob", "bob-secret-1"),
+)
 TIMEOUT_MS = 30_000
+VIEWPORT = {"width": 1400, "height": 900}
 
 if not os.path.exists(CHROMIUM):  # pragma: no cover - CI installs it
     pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)", allow_module_level=True)
@@ -47,31 +59,47 @@ def _baton(*args: str) -> list[str]:
     ]
 
 
+def _tasks():
+    from baton.contracts import Task
+
+    lines = [
+        ln for ln in (ROOT / "examples" / "tasks.jsonl").read_text().splitlines() if ln.strip()
+    ]
+    return {t.id: t for t in (Task.model_validate_json(ln) for ln in lines)}
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    """``baton ui --no-worker`` on a database holding two runs paused for review; the tests
-    start workers themselves (so a run can be seen queued before it moves)."""
+    """``baton ui --no-worker`` on a database holding four runs paused for review (two at the
+    hop limit, one contradicted, one past the unsupported bound), all submitted by bob, and
+    one finished run of carol's; the tests start workers themselves."""
     from baton.checkpoints import Store
-    from baton.contracts import Task
     from baton.policy import Policy
     from baton.worker import Worker
 
     db = str(tmp_path_factory.mktemp("e2e") / "baton.db")
-    payloads = [
-        line
-        for line in (ROOT / "examples" / "tasks.jsonl").read_text().splitlines()
-        if line.strip()
-    ][:2]
+    tasks = _tasks()
     store = Store(db)
-    for p in payloads:
-        store.submit(Task.model_validate_json(p).model_copy(update={"policy": Policy(max_hops=2)}))
+    for tid in ("fcgpt-r16-check", "fcgpt-r17-check"):
+        store.submit(
+            tasks[tid].model_copy(update={"policy": Policy(max_hops=2)}), submitted_by="bob"
+        )
+    store.submit(tasks["fcgpt-r17-check"], submitted_by="bob")  # contradicted
+    store.submit(tasks["fcgpt-r18-check"], submitted_by="bob")  # unsupported (the bound)
+    carol = store.submit(tasks["fcgpt-r16-answer"], submitted_by="carol")
     Worker(store).drain()
-    assert len(store.queue()) == 2
+    assert [i["reason"] for i in store.queue()] == [
+        "hop_limit",
+        "hop_limit",
+        "contradicted",
+        "unsupported",
+    ]
     store.close()
     with Store(db) as users_store:
         users = users_store.users
-        users.add(*REVIEWER[:1], "reviewer", REVIEWER[1])
-        users.add(*ANALYST[:1], "analyst", ANALYST[1])
+        users.add(REVIEWER[0], "reviewer", REVIEWER[1])
+        users.add(SECOND[0], "reviewer", SECOND[1])
+        users.add(ANALYST[0], "analyst", ANALYST[1])
     port = _free_port()
     log = Path(db).with_name("ui.log")
     with log.open("w") as out:
@@ -89,7 +117,7 @@ def server(tmp_path_factory):
     ):
         time.sleep(0.2)
     assert f"baton is up: http://127.0.0.1:{port}" in log.read_text(), log.read_text()
-    yield {"url": f"http://127.0.0.1:{port}", "db": db}
+    yield {"url": f"http://127.0.0.1:{port}", "db": db, "carol": carol}
     proc.terminate()
     proc.wait(20)
 
@@ -105,13 +133,10 @@ def browser():
         b.close()
 
 
-@pytest.fixture
-def page(browser):
-    ctx = browser.new_context(viewport={"width": 1400, "height": 1800})
-    pg = ctx.new_page()
-    pg.set_default_timeout(TIMEOUT_MS)
-    yield pg
-    ctx.close()
+def _context(browser):
+    ctx = browser.new_context(viewport=VIEWPORT)
+    ctx.set_default_timeout(TIMEOUT_MS)
+    return ctx
 
 
 def _worker(db: str) -> None:
@@ -129,46 +154,173 @@ def _sign_in(page, url: str, user: tuple[str, str], query: str = "") -> None:
     page.get_by_text(f"Signed in as {user[0]}").wait_for()
 
 
-def _shot(page, name: str) -> None:
-    page.wait_for_timeout(300)  # let the last rerun paint
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+def _shot(page, name: str, full: bool = False) -> None:
+    page.wait_for_timeout(400)  # let the last rerun paint
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=full)
 
 
-def test_reviewer_approves_an_item_and_sees_the_run_finish(server, page):
+def _items(db: str) -> list[dict]:
     from baton.checkpoints import Store
 
+    with Store(db) as store:
+        return store.queue()
+
+
+def _inside(page, locator) -> dict:
+    """The element's bounding box, asserted to lie inside the viewport (no scrolling)."""
+    box = locator.bounding_box()
+    assert box is not None
+    assert box["y"] >= 0 and box["y"] + box["height"] <= VIEWPORT["height"], box
+    assert box["x"] >= 0 and box["x"] + box["width"] <= VIEWPORT["width"], box
+    return {k: round(v) for k, v in box.items()}
+
+
+def test_sessions_survive_reload_new_tab_and_deep_links_and_sign_out_revokes(server, browser):
+    items = _items(server["db"])
+    ctx = _context(browser)
+    page = ctx.new_page()
+    _sign_in(page, server["url"], REVIEWER, query=f"/?item={items[0]['item_id']}")
+    page.get_by_text(f"Review item {items[0]['item_id']}").wait_for()  # the deep link opened
+    page.reload()
+    page.get_by_text(f"Review item {items[0]['item_id']}").wait_for()
+    assert page.get_by_role("button", name="Sign in").count() == 0
+    tab = ctx.new_page()  # a new tab, another deep link
+    tab.goto(server["url"] + f"/?run={items[1]['run_id']}")
+    tab.get_by_role("heading", name=f"Run {items[1]['run_id']}").wait_for()
+    tab.get_by_text("Signed in as ann").wait_for()
+    tab.get_by_role("tab", name="Timeline").wait_for()
+    _shot(tab, "run-waiting")
+    tab.get_by_role("button", name="Sign out").click()
+    tab.get_by_role("button", name="Sign in").wait_for()
+    page.reload()  # the other tab's session is revoked too
+    page.get_by_role("button", name="Sign in").wait_for()
+    _shot(page, "sign-in")
+    ctx.close()
+
+
+def _failures(name: str, db: str) -> int:
+    from baton.checkpoints import Store
+
+    with Store(db) as store:
+        return store.failed_sign_ins(name, "-", "2000-01-01T00:00:00.000Z")["name"]
+
+
+def test_failed_sign_ins_lock_the_name_out(server, browser):
+    from baton.ui.auth import LOCKOUT_FAILURES, delay_s
+
+    ctx = _context(browser)
+    page = ctx.new_page()
+    page.goto(server["url"])
+    for n in range(LOCKOUT_FAILURES):
+        page.wait_for_timeout(delay_s(n) * 1000 + 300)  # the growing delay
+        page.get_by_role("textbox", name="Name").fill("mallory")
+        page.get_by_role("textbox", name="Password").fill(f"guess-{n}")
+        page.get_by_role("button", name="Sign in").click()
+        deadline = time.monotonic() + 20
+        while _failures("mallory", server["db"]) < n + 1 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert _failures("mallory", server["db"]) == n + 1
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_text("Too many failed sign-ins: locked for 15 minutes.").wait_for()
+    _shot(page, "sign-in-locked")
+    ctx.close()
+    assert _failures("mallory", server["db"]) == LOCKOUT_FAILURES  # the locked try is no failure
+
+
+def test_the_decision_fits_one_screen_and_undo_cancels_within_the_grace_period(server, browser):
+    from baton.checkpoints import Store
+
+    items = _items(server["db"])
+    by_reason = {i["reason"]: i["item_id"] for i in reversed(items)}
+    ctx = _context(browser)
+    page = ctx.new_page()
     _sign_in(page, server["url"], REVIEWER)
     page.get_by_role("heading", name="Review queue").wait_for()
     _shot(page, "review-queue")
-    page.get_by_role("button", name="Open the oldest").click()
-    page.get_by_role("heading", name=re.compile(r"Review item [0-9a-f]{12}")).wait_for()
-    item_id = page.get_by_role("heading", name=re.compile("Review item")).inner_text().split()[-1]
-    page.get_by_text("Why the run paused").wait_for()
-    page.get_by_text("max_hops=2").first.wait_for()
-    _shot(page, "review-item")
-    page.get_by_role("button", name="Approve").click()
-    page.get_by_text(f"approve recorded for item {item_id} by ann").wait_for()
+    boxes = {}
+    for reason, actions in (
+        ("contradicted", ("Approve as is", "Send back", "Reject")),
+        ("unsupported", ("Approve as is", "Send back", "Reject")),
+        ("hop_limit", ("Extend", "Finish with what exists", "Reject")),
+    ):
+        page.goto(server["url"] + f"/?item={by_reason[reason]}")
+        page.get_by_text(f"Review item {by_reason[reason]}").wait_for()
+        page.wait_for_timeout(500)
+        boxes[reason] = {
+            "reason and hop": _inside(
+                page, page.locator("b", has_text=re.compile(r"^hop \d+ of \d+$")).first
+            )
+        }
+        for label in actions:
+            button = page.get_by_role("button", name=re.compile("^" + re.escape(label)))
+            boxes[reason][label] = _inside(page, button.first)
+        if reason != "hop_limit":
+            boxes[reason]["Edit claims"] = _inside(page, page.get_by_text("Edit claims").first)
+            claim = page.locator(".st-key-flagged_claim_0")
+            boxes[reason]["first flagged claim"] = _inside(page, claim.locator("mark").first)
+        _shot(page, f"review-item-{reason.replace('_', '-')}")
+    print("bounding boxes at 1400x900:", boxes)
+    (ARTIFACTS / "review-item-boxes.txt").write_text(repr(boxes) + "\n")
 
-    store = Store(server["db"])
-    run_id = store.item(item_id)["run_id"]
-    assert store.item(item_id)["decided_by"] == "ann"
-    store.close()
-    # a deep link opens a new session: sign in again, land on the run
-    _sign_in(page, server["url"], REVIEWER, query=f"/?run={run_id}")
-    page.get_by_role("heading", name=f"Run {run_id}").wait_for()
+    # hop limit: finish, then undo inside the grace period
+    item_id = by_reason["hop_limit"]
+    page.get_by_role("button", name=re.compile("^Finish with what exists")).click()
+    page.get_by_text(re.compile(f"Finish with what exists of item {item_id} applies in")).wait_for()
+    _shot(page, "review-undo")
+    page.get_by_role("button", name=re.compile("^Undo")).click()
+    page.get_by_text(f"Review item {item_id}").wait_for()
+    with Store(server["db"]) as store:
+        assert store.item(item_id)["status"] == "pending"
+    # again, and let the grace period pass: applied once
+    page.get_by_role("button", name=re.compile("^Finish with what exists")).click()
+    page.get_by_text(re.compile("applies in")).wait_for()
+    page.get_by_text(re.compile(f"Finish with what exists recorded for item {item_id}")).wait_for(
+        timeout=20_000
+    )
+    with Store(server["db"]) as store:
+        assert store.item(item_id)["status"] == "decided"
+        assert [d["action"] for d in store.decisions(store.item(item_id)["run_id"])] == ["approve"]
+    ctx.close()
+
+
+def test_two_reviewers_and_a_queue_that_refreshes_itself(server, browser):
+    from baton.checkpoints import Store
+    from baton.policy import Policy
+
+    items = _items(server["db"])
+    target = items[0]["item_id"]
+    ann_ctx, rosa_ctx = _context(browser), _context(browser)
+    ann, rosa = ann_ctx.new_page(), rosa_ctx.new_page()
+    _sign_in(ann, server["url"], REVIEWER, query=f"/?item={target}")
+    ann.get_by_text(f"Review item {target}").wait_for()
+    _sign_in(rosa, server["url"], SECOND, query=f"/?item={target}")
+    rosa.get_by_text("Being reviewed by ann").wait_for()
+    _shot(rosa, "review-claimed")
+    rosa.goto(server["url"] + "/?page=queue")
+    rosa.get_by_text("being reviewed by ann").first.wait_for()
+    with Store(server["db"]) as store:
+        new_run = store.submit(
+            _tasks()["fcgpt-r16-check"].model_copy(update={"policy": Policy(max_hops=2)}),
+            submitted_by="bob",
+        )
     _worker(server["db"])
-    # the status fragment refreshes by itself: no reload
-    page.get_by_text("finished").first.wait_for()
-    page.get_by_role("tab", name="Report").click()
-    page.get_by_text("Answer", exact=True).wait_for()
-    _shot(page, "run-finished")
+    new_item = next(i["item_id"] for i in _items(server["db"]) if i["run_id"] == new_run)
+    rosa.get_by_text(new_item).wait_for(timeout=15_000)  # no click, no reload
+    ann_ctx.close()
+    rosa_ctx.close()
 
 
-def test_analyst_submits_a_task_and_sees_it_progress(server, page):
+def test_analyst_submits_sees_only_own_runs_and_is_refused_the_queue(server, browser):
+    ctx = _context(browser)
+    page = ctx.new_page()
     _sign_in(page, server["url"], ANALYST)
-    page.get_by_role("heading", name="Runs").wait_for()
+    page.get_by_role("heading", name="My runs").wait_for()
+    page.get_by_text("bob").first.wait_for()
+    assert page.get_by_text(server["carol"]).count() == 0  # carol's run is not bob's
+    _shot(page, "runs")
     page.get_by_role("button", name="Submit").first.click()
     page.get_by_role("heading", name="Submit a task").wait_for()
+    assert page.get_by_label("Draft to check").count() == 0  # answer tasks have no draft
     page.get_by_label("Question").fill("When was the Eiffel Tower completed?")
     page.get_by_label(re.compile("^Paste sources")).fill(
         "# Eiffel Tower\nThe Eiffel Tower was completed in 1889 for the World's Fair in Paris. It is 330 metres tall."
@@ -178,33 +330,20 @@ def test_analyst_submits_a_task_and_sees_it_progress(server, page):
         page.get_by_test_id("stBaseButton-primaryFormSubmit")
     ).click()
     page.get_by_text(re.compile(r"Queued run [0-9a-f]{12}")).wait_for()
+    assert page.get_by_label("Question").input_value() == ""  # the form is cleared
     run_id = re.search(
         r"Queued run ([0-9a-f]{12})", page.get_by_text(re.compile("Queued run")).inner_text()
     ).group(1)
-    page.get_by_role("button", name="Open the run").click()
+    page.get_by_role("button", name=f"Open run {run_id}").click()
     page.get_by_role("heading", name=f"Run {run_id}").wait_for()
-    page.get_by_text("queued").first.wait_for()
-    _shot(page, "run-queued")
     _worker(server["db"])
-    page.get_by_text("finished").first.wait_for()
-    page.get_by_text("hop 4 of 8").wait_for()
-    page.get_by_role("button", name="Runs").first.click()
-    page.get_by_role("heading", name="Runs", exact=True).wait_for()
-    page.get_by_text("checkpoint(s) of thread").wait_for(state="detached")
-    page.get_by_text(run_id, exact=True).wait_for()
-    _shot(page, "runs")
-
-
-def test_analyst_deep_link_to_an_item_is_refused(server, page):
-    from baton.checkpoints import Store
-
-    store = Store(server["db"])
-    items = store.queue()
-    store.close()
-    assert items, "the reviewer test leaves one item pending"
-    _sign_in(page, server["url"], ANALYST, query=f"/?item={items[0]['item_id']}")
+    page.get_by_text("done in").first.wait_for()  # progress complete once finished
+    page.get_by_text("Answer", exact=True).wait_for()  # the run page opens on the result
+    _shot(page, "run-finished", full=True)
+    page.goto(server["url"] + f"/?item={_items(server['db'])[0]['item_id']}")
     page.get_by_text(
         "Refused: the review queue is for reviewers; bob is signed in as analyst."
     ).wait_for()
-    assert page.get_by_role("button", name="Approve").count() == 0
-    _shot(page, "refused")
+    page.goto(server["url"] + f"/?run={server['carol']}")
+    page.get_by_text(f"Refused: run {server['carol']} was not submitted by bob").wait_for()
+    ctx.close()

@@ -74,7 +74,7 @@ def test_build_and_edit_graph_runs_top_to_bottom(kernel_from_this_venv):
     assert "hop 4: supervise -> tally" in text and "tally: {" in text
     assert "hops: ['research', 'analyze', 'verify', 'summarize', 'write']" in text
     assert "summary: 5 claim(s): 4 supported, 1 unsupported. Supported: 1. Sandra Day" in text
-    assert "forked from step 5 -> next: ('verify',) | claims now: ['c1']" in text
+    assert "forked from step 5 -> next: ('verify',) | claims now: ['c1', 'c2']" in text
 
 
 @pytest.mark.slow

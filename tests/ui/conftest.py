@@ -32,7 +32,7 @@ def ui_db(db_path, monkeypatch, example_tasks) -> UiDb:
     from baton.worker import Worker
 
     store = Store(db_path)
-    run_ids = [store.submit(t) for t in paused_tasks(example_tasks)]
+    run_ids = [store.submit(t, submitted_by=BOB) for t in paused_tasks(example_tasks)]
     Worker(store).drain()
     assert [store.run(r)["status"] for r in run_ids] == ["waiting_review", "waiting_review"]
     item_ids = [i["item_id"] for i in store.queue()]

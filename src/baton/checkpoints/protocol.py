@@ -215,9 +215,12 @@ class RunStore(Protocol):
 
     # -- runs ---------------------------------------------------------------------------
 
-    def submit(self, task: Task, policy: Policy | None = None) -> str:
+    def submit(
+        self, task: Task, policy: Policy | None = None, *, submitted_by: str | None = None
+    ) -> str:
         """Write a ``queued`` run of ``task`` (its policy: the task's, else ``policy``, else
-        the defaults) and return the run id."""
+        the defaults; ``submitted_by``: the user's name, None from the command line) and
+        return the run id."""
         ...
 
     def run(self, run_id: str) -> dict[str, Any]:
@@ -323,7 +326,7 @@ class RunStore(Protocol):
 
     def pending_items(self) -> list[dict[str, Any]]:
         """Pending items oldest first: ``{item_id, run_id, reason, hop, max_hops, created_at,
-        question, task_id, kind}``."""
+        question, task_id, kind, claimed_by, claimed_until}`` (see ``claim_item``)."""
         ...
 
     def reason_counts(self) -> dict[str, int]: ...
@@ -354,4 +357,36 @@ class RunStore(Protocol):
 
     def table_sizes(self) -> list[dict[str, int | str]]:
         """``{table, rows, bytes}`` largest first, then a ``(file)`` row with the total size."""
+        ...
+
+    # -- the reviewer's desk (issue 17) --------------------------------------------------
+
+    def claim_item(self, item_id: str, reviewer: str, ttl_s: float) -> dict[str, Any]:
+        """Claim a pending item for ``reviewer`` for ``ttl_s`` seconds unless another
+        reviewer's claim is unexpired (a conditional update; claiming again renews). Returns
+        ``{item_id, claimed_by, claimed_until (unix s), mine}``; ``claimed_by`` None when the
+        item is not pending."""
+        ...
+
+    def run_page(
+        self,
+        *,
+        search: str = "",
+        submitted_by: str | None = None,
+        statuses: Iterable[str] = (),
+        offset: int = 0,
+        limit: int = 25,
+    ) -> tuple[list[dict[str, Any]], int]:
+        """``(rows, total)``: one page of runs newest first (``RUN_COLUMNS`` and
+        ``submitted_by``) matching ``search`` (id, task id or question, case-insensitive),
+        ``submitted_by`` and ``statuses``, and how many match in all."""
+        ...
+
+    def failed_sign_ins(self, name: str, client: str, since: str) -> dict[str, Any]:
+        """Failed sign-ins (``events`` without a run, kind ``sign_in_failed``, payload
+        ``{name, client}``) since the ISO time ``since``: ``{name: n, client: n, last_at}``."""
+        ...
+
+    def session_revoked(self, session_id: str) -> bool:
+        """Whether a ``sign_out`` event (no run, payload ``{session}``) revoked the session."""
         ...

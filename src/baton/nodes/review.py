@@ -70,7 +70,11 @@ def _send_back(state: RunState, request: ReviewRequest, decision: Decision, base
     directive = Route(
         next=decision.target, reason="sent back by reviewer", instructions=decision.note
     )
-    return Command(goto=START_NODE, update={**base, "directive": directive})
+    update = {**base, "directive": directive}
+    max_hops = int(account_of(state).get("max_hops", request.max_hops))
+    if request.hop >= max_hops:  # at the ceiling: extend by the hop the send-back needs
+        update["account"] = {"max_hops": request.hop + 1}
+    return Command(goto=START_NODE, update=update)
 
 
 def _edit(state: RunState, request: ReviewRequest, decision: Decision, base: dict) -> Command:

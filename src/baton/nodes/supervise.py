@@ -16,7 +16,8 @@ the first that returns a ``Command`` decides:
    ``baton.faults.back_off``), else escalate to ``review`` (reason ``failure``);
 3. ``directive_rule``, a reviewer's ``send_back``: hand the work to that node with the
    reviewer's note (the reviewer authorised it, so it is made even at the hop ceiling);
-4. ``contradicted_rule``, a contradicted claim: ``review`` (``contradicted``);
+4. ``contradicted_rule``, a contradicted claim: ``review`` (``contradicted``); more
+   unsupported claims than ``policy.max_unsupported_fraction``: ``review`` (``unsupported``);
 5. ``route_rule``, otherwise the plan (``baton.routing.plan``: the graph's specialists in
    plan order, ``ctx.specialists``, each run when ready), offered to the engine as
    ``suggested``; the engine's ``Route`` is validated against the transition table and the
@@ -48,7 +49,7 @@ from baton.errors import InvalidDecision, ScriptError
 from baton.faults import Fault, back_off, breaker_bound, classify, fault, register
 from baton.names import END_NODE, REVIEW_NODE, SUPERVISE
 from baton.nodes._common import review_request
-from baton.routing import can_retry, gate, plan, retry_pool
+from baton.routing import can_retry, exhausted, gate, needs_claims, plan, retry_pool
 from baton.specialists import DEFAULT_EXPECTED_OUTPUT, DEFAULT_INSTRUCTIONS, Specialist
 from baton.state import (
     APPENDED_KEYS,
@@ -320,10 +321,26 @@ def directive_rule(state: RunState, ctx: NodeContext) -> Command | None:
 
 
 def contradicted_rule(state: RunState, ctx: NodeContext) -> Command | None:
-    """A claim the sources contradict: ``review`` (``contradicted``)."""
-    if any(v.label == "contradicted" for v in verdicts_of(state)):
+    """A claim the sources contradict: ``review`` (``contradicted``). Else, once every claim
+    is judged and no revision is pending, more unsupported verdicts than
+    ``policy.max_unsupported_fraction`` of the claims: ``review`` (``unsupported``)."""
+    verdicts = verdicts_of(state)
+    if any(v.label == "contradicted" for v in verdicts):
         return _escalate(state, ctx, "contradicted", None)
-    return None
+    bound = policy_of(state).max_unsupported_fraction
+    claims = claims_of(state)
+    judged = {v.claim_id: v.label for v in verdicts}
+    if bound >= 1.0 or not claims or any(c.id not in judged for c in claims):
+        return None
+    unsupported = sum(judged[c.id] == "unsupported" for c in claims)
+    if unsupported / len(claims) <= bound or needs_claims(state) or exhausted(state):
+        return None
+    return _escalate(
+        state,
+        ctx,
+        "unsupported",
+        f"max_unsupported_fraction={bound:g} ({unsupported} of {len(claims)} unsupported)",
+    )
 
 
 def route_rule(state: RunState, ctx: NodeContext) -> Command:

@@ -40,7 +40,7 @@ def submit_task(store: RunStore, user: dict[str, Any] | None, payload: dict[str,
     user may submit. Raises ``Refused`` (nobody signed in) or ``TaskInputError`` naming the field."""
     if not user:
         raise Refused("sign in first")
-    return service.submit(store, payload)
+    return service.submit(store, payload, submitted_by=user.get("name"))
 
 
 def decide(

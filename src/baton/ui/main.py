@@ -39,7 +39,7 @@ def current_route(user: dict) -> tuple[str, str | None]:
     return ("queue" if is_reviewer(user) else "runs"), None
 
 
-def _sidebar(user: dict, page: str, db: str) -> None:
+def _sidebar(store, user: dict, page: str, db: str) -> None:
     with st.sidebar:
         st.markdown("### baton")
         st.caption(f"Signed in as **{escape_markdown(user['name'])}** ({user['role']})")
@@ -55,7 +55,7 @@ def _sidebar(user: dict, page: str, db: str) -> None:
                 go(page=key)
         st.divider()
         if st.button("Sign out", key="sign_out"):
-            auth.sign_out()
+            auth.sign_out(store)
             go()
         st.caption(escape_markdown(f"Database: {db}"))
 
@@ -69,8 +69,10 @@ def main() -> None:
         if user is None:
             st.stop()
         page, ident = current_route(user)
-        _sidebar(user, page, db)
+        _sidebar(store, user, page, db)
         flash()
+        if is_reviewer(user):
+            review_page.pending(store, user)
         if page == "item":
             review_page.item(store, user, ident or "")
         elif page == "queue":

@@ -132,3 +132,31 @@ def escape_markdown(text: str) -> str:
     """``text`` with every markdown-special ASCII character backslash-escaped, for places that
     take markdown but not HTML (widget labels, expander titles); newlines become spaces."""
     return "".join("\\" + ch if ch in _MD_SPECIAL else (" " if ch in "\r\n" else ch) for ch in text)
+
+
+def chip_html(text: str, colour: str = "#555") -> str:
+    """``text`` as a small rounded chip (white on ``colour``) that never wraps or truncates."""
+    return (
+        f'<span style="background:{colour};color:#fff;border-radius:0.8em;padding:0.1em 0.6em;'
+        f'font-size:0.85em;white-space:nowrap;">{escape_text(text)}</span>'
+    )
+
+
+def relative_time(iso: str | None, now: float | None = None) -> str:
+    """An ISO 8601 UTC time as people say it: ``just now``, ``5 s ago``, ``3 min ago``,
+    ``2 h ago``, ``4 d ago`` (``in 5 s`` for a future time); ``–`` for None."""
+    import time
+    from datetime import datetime
+
+    if not iso:
+        return "–"
+    t = datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
+    delta = (time.time() if now is None else now) - t
+    ahead, delta = delta < 0, abs(delta)
+    if delta < 2:
+        return "just now"
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60), ("s", 1)):
+        if delta >= size:
+            n = int(delta // size)
+            return f"in {n} {unit}" if ahead else f"{n} {unit} ago"
+    return "just now"

@@ -1,6 +1,8 @@
-"""Run detail (``?run=ID``): status and hops (live while the run moves), the timeline of
-handoffs and events, the claims with verdict badges and their evidence highlighted in the
-sources, the final report with citations, the review items, and the checkpoint history."""
+"""Run detail (``?run=ID``) for analysts: it opens on the result (status chip, progress that is
+complete once finished, the answer, then each claim with its verdict badge beside its
+evidence highlighted in the sources, live while the run moves); the review items, the
+timeline, the checkpoints and the task (policy and constraints as tables) are tabs.
+An analyst may open only the runs they submitted (refused on the server); reviewers any."""
 
 from __future__ import annotations
 
@@ -13,26 +15,40 @@ from baton.audit import waiting
 from baton.checkpoints import TERMINAL, RunStore, open_store
 from baton.checkpoints.views import checkpoint_history, latest_values
 from baton.contracts import Claim, Report, Source, Task, Verdict
-from baton.errors import NotFoundError
+from baton.errors import NotFoundError, Refused
 from baton.summary import RunSummary
 from baton.ui.actions import is_reviewer
 from baton.ui.claims import as_models, claims_section
 from baton.ui.nav import go
-from baton.ui.render import block, escape_markdown, escape_text, text_html
-from baton.ui.runs_page import REFRESH_S, progress_line
+from baton.ui.render import block, escape_markdown, escape_text, relative_time, text_html
+from baton.ui.runs_page import REFRESH_S, own_runs_only, progress_line, status_html
+
+
+def check_visible(user: dict[str, Any], row: dict[str, Any]) -> None:
+    """Raise ``Refused`` when ``user`` (an analyst) did not submit the run ``row``."""
+    mine = own_runs_only(user)
+    if mine is not None and row.get("submitted_by") != mine:
+        raise Refused(f"run {row['id']} was not submitted by {mine}; analysts see their own runs")
 
 
 def _status(row: dict[str, Any]) -> None:
     summary = RunSummary.from_row(row)
-    c1, c2, c3, c4 = st.columns([1.4, 2, 1.3, 2.3])
-    c1.metric("status", row["status"])
-    frac, caption = progress_line(summary)
+    c1, c2, c3, c4 = st.columns([1.4, 2, 1.3, 2.3], vertical_alignment="center")
+    c1.markdown(block(status_html(row["status"])), unsafe_allow_html=True)
+    frac, caption = progress_line(summary, row["status"])
     c2.progress(frac, text=caption)
-    c3.metric("node", summary.current_node or "–")
+    c3.markdown(
+        block(f"<small>node</small> {escape_text(summary.current_node or '–')}"),
+        unsafe_allow_html=True,
+    )
     c4.markdown(
         block(
             summary.counts_text()
-            + (f"<br>reason: {escape_text(row['reason'])}" if row.get("reason") else "")
+            + (
+                f"<br>reason: {escape_text(row['reason'].replace('_', ' '))}"
+                if row.get("reason")
+                else ""
+            )
             + (f"<br>error: {escape_text(row['error'])}" if row.get("error") else "")
         ),
         unsafe_allow_html=True,
@@ -59,7 +75,7 @@ def _timeline(store: RunStore, run_id: str) -> None:
     )
     rows = [
         {
-            "at": e["created_at"],
+            "at": relative_time(e["created_at"]),
             "step": e["step"],
             "hop": e["hop"],
             "node": e["node"],
@@ -96,13 +112,21 @@ def _claims(store: RunStore, row: dict[str, Any], task: Task) -> tuple[list[Clai
 
 def _report(row: dict[str, Any]) -> None:
     if not row.get("report"):
-        st.caption("No report yet: the run has not finished.")
+        st.caption("No answer yet: the run has not finished. The claims so far:")
         return
     rep = Report.model_validate(row["report"])
     st.markdown("**Answer**")
     st.markdown(text_html(rep.answer), unsafe_allow_html=True)
+    if rep.caveats:
+        for cav in rep.caveats:
+            st.markdown(text_html("• " + cav), unsafe_allow_html=True)
+
+
+def _citations(row: dict[str, Any]) -> None:
+    if not row.get("report"):
+        return
+    rep = Report.model_validate(row["report"])
     verdicts = {v.claim_id: v for v in rep.verdicts}
-    st.markdown("**Citations**")
     cites = []
     for c in rep.claims:
         v = verdicts.get(c.id)
@@ -117,11 +141,17 @@ def _report(row: dict[str, Any]) -> None:
                     "text": ev.text,
                 }
             )
-    st.dataframe(cites, hide_index=True, key="report_citations", width="stretch")
-    if rep.caveats:
-        st.markdown("**Caveats**")
-        for cav in rep.caveats:
-            st.markdown(text_html("• " + cav), unsafe_allow_html=True)
+    with st.expander(f"Citations ({len(cites)})"):
+        st.dataframe(cites, hide_index=True, key="report_citations", width="stretch")
+
+
+def _table(values: dict[str, Any], key: str) -> None:
+    st.dataframe(
+        [{"setting": k, "value": str(v)} for k, v in values.items()],
+        hide_index=True,
+        key=key,
+        width="stretch",
+    )
 
 
 def _items(store: RunStore, run_id: str, user: dict[str, Any]) -> None:
@@ -147,11 +177,15 @@ def _items(store: RunStore, run_id: str, user: dict[str, Any]) -> None:
 
 
 def detail(store: RunStore, user: dict[str, Any], run_id: str) -> None:
-    """Draw one run."""
+    """Draw one run (refused for an analyst who did not submit it)."""
     try:
         row = store.run(run_id)
+        check_visible(user, row)
     except NotFoundError:
         st.error(escape_markdown(f"No run {run_id!r} in this database."))
+        return
+    except Refused as exc:
+        st.error(escape_markdown(f"Refused: {exc}."))
         return
     task = Task.model_validate(row["task"])
     st.title(f"Run {row['id']}")
@@ -160,26 +194,24 @@ def detail(store: RunStore, user: dict[str, Any], run_id: str) -> None:
         escape_markdown(
             f"{task.kind} task"
             + (f" {task.id}" if task.id else "")
-            + f" · created {row['created_at']}"
-            + (f" · finished {row['finished_at']}" if row.get("finished_at") else "")
+            + (f" · by {row['submitted_by']}" if row.get("submitted_by") else "")
+            + f" · created {relative_time(row['created_at'])}"
+            + (f" · finished {relative_time(row['finished_at'])}" if row.get("finished_at") else "")
         )
     )
     if row["status"] in TERMINAL:
         _status(row)
     else:
         _live_status(store.url, run_id, row["status"])
-    t_time, t_claims, t_report, t_review, t_ckpt, t_task = st.tabs(
-        ["Timeline", "Claims", "Report", "Review", "Checkpoints", "Task"]
-    )
-    with t_time:
-        _timeline(store, run_id)
-    with t_claims:
-        claims, verdicts = _claims(store, row, task)
-        claims_section(claims, verdicts, task.sources, key="run_claims")
-    with t_report:
-        _report(row)
+    _report(row)
+    claims, verdicts = _claims(store, row, task)
+    claims_section(claims, verdicts, task.sources, key="run_claims")
+    _citations(row)
+    t_review, t_time, t_ckpt, t_task = st.tabs(["Review", "Timeline", "Checkpoints", "Task"])
     with t_review:
         _items(store, run_id, user)
+    with t_time:
+        _timeline(store, run_id)
     with t_ckpt:
         history = checkpoint_history(store, run_id)
         st.caption(
@@ -190,10 +222,13 @@ def detail(store: RunStore, user: dict[str, Any], run_id: str) -> None:
         if task.draft:
             st.markdown("**Draft**")
             st.markdown(text_html(task.draft), unsafe_allow_html=True)
-        st.markdown("**Constraints**")
-        st.json(task.constraints.model_dump(), expanded=False)
-        st.markdown("**Policy**")
-        st.json((task.policy.model_dump() if task.policy else {}), expanded=False)
+        c1, c2 = st.columns(2)
+        with c1:
+            st.markdown("**Policy**")
+            _table(task.policy.model_dump() if task.policy else {}, "task_policy")
+        with c2:
+            st.markdown("**Constraints**")
+            _table(task.constraints.model_dump(), "task_constraints")
         st.markdown(f"**Sources** ({len(task.sources)})")
         for s in task.sources:
             _source(s)

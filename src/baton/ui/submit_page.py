@@ -1,22 +1,38 @@
-"""Submit (analysts and reviewers): question, kind, draft, sources pasted or uploaded,
-constraints and the policy with its defaults shown. Submitting writes a ``queued`` run; a
-worker picks it up."""
+"""Submit (analysts and reviewers): question, kind, the draft (check tasks only), sources pasted
+(up to ``MAX_PASTE_CHARS``) or uploaded (larger ones, up to ``MAX_UPLOAD_BYTES`` each),
+constraints, and the policy (collapsed, defaults shown). Every error is listed at once
+(``form_errors``), naming the field. Submitting writes a ``queued`` run (a worker picks it up),
+clears the form and links to the new run."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import streamlit as st
+from pydantic import ValidationError
 
 from baton.checkpoints import RunStore
+from baton.contracts import Task
 from baton.errors import BatonError, TaskInputError
 from baton.policy import Policy
 from baton.ui.actions import submit_task
 from baton.ui.nav import go
 from baton.ui.render import escape_markdown
-from baton.ui.sources import ACCEPTED, pasted_sources, read_upload
+from baton.ui.sources import ACCEPTED, MAX_UPLOAD_BYTES, pasted_sources, read_upload
 
 DEFAULTS = Policy()
+MAX_PASTE_CHARS = 100_000
+"""Longest pasted text (characters, enforced in the browser); larger sources are uploaded."""
+FORM_DEFAULTS: dict[str, Any] = {
+    "f_question": "",
+    "f_draft": "",
+    "f_pasted": "",
+    "f_max_claims": 0,
+    "f_max_words": 0,
+    "f_notes": "",
+    "f_task_id": "",
+}
+"""The form's values after a submit (set before the widgets are drawn, so the browser shows them)."""
 
 
 def _policy_inputs() -> dict[str, Any]:
@@ -49,6 +65,15 @@ def _policy_inputs() -> dict[str, Any]:
             86_400.0,
             DEFAULTS.pipeline_timeout_s,
             key="p_pipeline_timeout",
+        ),
+        "max_unsupported_fraction": c1.number_input(
+            "Max unsupported fraction",
+            0.0,
+            1.0,
+            DEFAULTS.max_unsupported_fraction,
+            step=0.05,
+            key="p_unsupported",
+            help="Review (reason unsupported) when more verified claims than this are unsupported; 1.0 turns it off.",
         ),
     }
 
@@ -92,27 +117,77 @@ def build_payload(
     }
 
 
+def form_errors(
+    *, pasted: str, uploads: list[tuple[str, bytes]], **rest: Any
+) -> tuple[dict[str, Any] | None, list[str]]:
+    """``(payload, [])`` for a valid form, else ``(None, every error)``: each unreadable
+    upload, a missing source and every field ``Task`` refuses, each naming its field
+    (``rest``: the other ``build_payload`` arguments)."""
+    errors: list[str] = []
+    good: list[tuple[str, bytes]] = []
+    for name, data in uploads:
+        try:
+            read_upload(name, data, "s0")
+            good.append((name, data))
+        except TaskInputError as exc:
+            errors.append(str(exc))
+    try:
+        payload = build_payload(pasted=pasted, uploads=good, **rest)
+    except TaskInputError as exc:  # no source at all: check the other fields still
+        if not errors:  # an unreadable upload says so already
+            errors.append(str(exc))
+        payload = build_payload(pasted="placeholder", uploads=[], **rest)
+    try:
+        Task.model_validate(payload)
+    except ValidationError as exc:
+        errors += [str(TaskInputError.from_validation(_One(e))) for e in exc.errors()]
+    return (None, errors) if errors else (payload, [])
+
+
+class _One:
+    """One pydantic error dict seen as a ``ValidationError`` (``TaskInputError.from_validation``
+    reads ``errors()``), so every error is worded as the command line words the first."""
+
+    def __init__(self, error: dict[str, Any]):
+        self._error = error
+
+    def errors(self) -> list[dict[str, Any]]:
+        return [self._error]
+
+
 def submit(store: RunStore, user: dict[str, Any]) -> None:
     """Draw the submit page."""
+    if st.session_state.pop("_clear_submit_form", False):
+        st.session_state.update(FORM_DEFAULTS)
+        st.session_state.pop("f_files", None)
     st.title("Submit a task")
+    last = st.session_state.get("last_submitted")
+    if last:
+        c1, c2 = st.columns([4, 1], vertical_alignment="center")
+        c1.success(escape_markdown(f"Queued run {last}; a worker picks it up."))
+        if c2.button(f"Open run {last}", key="open_submitted", width="stretch"):
+            st.session_state.pop("last_submitted", None)
+            go(run=last)
+    kind = st.radio(
+        "Kind",
+        ["answer", "check"],
+        horizontal=True,
+        key="f_kind",
+        help="answer: write a cited answer from the sources. check: verify a draft against them.",
+    )
     with st.form("submit_task", clear_on_submit=False):
         question = st.text_area("Question", key="f_question", height=80)
-        kind = st.radio(
-            "Kind",
-            ["answer", "check"],
-            horizontal=True,
-            key="f_kind",
-            help="answer: write a cited answer from the sources. check: verify a draft against them.",
-        )
-        draft = st.text_area("Draft (check tasks only)", key="f_draft", height=120)
+        draft = st.text_area("Draft to check", key="f_draft", height=120) if kind == "check" else ""
         st.markdown("**Sources**")
         pasted = st.text_area(
-            "Paste sources (separate several with a line holding only ---; a first line '# Title' names one)",
+            f"Paste sources, up to {MAX_PASTE_CHARS:,} characters (separate several with a line "
+            "holding only ---; a first line '# Title' names one)",
             key="f_pasted",
             height=160,
+            max_chars=MAX_PASTE_CHARS,
         )
         files = st.file_uploader(
-            "Or upload files",
+            f"Or upload files (larger sources; up to {MAX_UPLOAD_BYTES // 1_000_000} MB each)",
             type=[a.lstrip(".") for a in ACCEPTED],
             accept_multiple_files=True,
             key="f_files",
@@ -123,33 +198,36 @@ def submit(store: RunStore, user: dict[str, Any]) -> None:
             max_words = c2.number_input("Max words (0 = no limit)", 0, 10_000, 0, key="f_max_words")
             require_citations = c3.checkbox("Require citations", True, key="f_require_citations")
             notes = st.text_area("Notes (one requirement per line)", key="f_notes")
-        with st.expander("Policy", expanded=True):
+        with st.expander("Policy (defaults)", expanded=False):
             policy = _policy_inputs()
         task_id = st.text_input("Task id (optional)", key="f_task_id")
         sent = st.form_submit_button("Submit", type="primary")
     if sent:
-        try:
-            payload = build_payload(
-                question=question,
-                kind=kind,
-                draft=draft,
-                pasted=pasted,
-                uploads=[(f.name, f.getvalue()) for f in files or []],
-                max_claims=int(max_claims),
-                max_words=int(max_words),
-                require_citations=require_citations,
-                notes=notes,
-                policy=policy,
-                task_id=task_id,
+        payload, errors = form_errors(
+            question=question,
+            kind=kind,
+            draft=draft,
+            pasted=pasted,
+            uploads=[(f.name, f.getvalue()) for f in files or []],
+            max_claims=int(max_claims),
+            max_words=int(max_words),
+            require_citations=require_citations,
+            notes=notes,
+            policy=policy,
+            task_id=task_id,
+        )
+        if errors:
+            st.error(
+                escape_markdown(f"Not submitted: {errors[0]}")
+                if len(errors) == 1
+                else "Not submitted:\n" + "\n".join(f"- {escape_markdown(e)}" for e in errors)
             )
-            run_id = submit_task(store, user, payload)
+            return
+        try:
+            run_id = submit_task(store, user, payload or {})
         except BatonError as exc:
             st.error(escape_markdown(f"Not submitted: {exc}"))
             return
         st.session_state["last_submitted"] = run_id
-    last = st.session_state.get("last_submitted")
-    if last:
-        st.success(escape_markdown(f"Queued run {last}; a worker picks it up."))
-        if st.button("Open the run", key="open_submitted"):
-            st.session_state.pop("last_submitted", None)
-            go(run=last)
+        st.session_state["_clear_submit_form"] = True
+        st.rerun()

@@ -159,3 +159,16 @@ def m005_lease_epoch(db: Database) -> None:
     """``runs.lease_epoch``: incremented by every claim; with ``lease_owner`` it is the run's
     fencing token (``baton.checkpoints.protocol.Lease``)."""
     db.execute("ALTER TABLE runs ADD COLUMN lease_epoch INTEGER NOT NULL DEFAULT 0")
+
+
+@migrations()
+def m006_review_desk(db: Database) -> None:
+    """The reviewer's desk (issue 17): who submitted a run (``runs.submitted_by``, NULL for
+    runs queued before or by the command line without a name), and a reviewer's short claim on
+    a pending item (``review_items.claimed_by`` until ``claimed_until``, unix seconds).
+    Sign-in failures and sign-outs are ``events`` rows without a run (``run_id`` NULL)."""
+    db.execute("ALTER TABLE runs ADD COLUMN submitted_by TEXT")
+    db.execute("ALTER TABLE review_items ADD COLUMN claimed_by TEXT")
+    db.execute("ALTER TABLE review_items ADD COLUMN claimed_until FLOAT")
+    db["runs"].create_index(["submitted_by", "created_at"], if_not_exists=True)
+    db["events"].create_index(["kind", "created_at"], if_not_exists=True)

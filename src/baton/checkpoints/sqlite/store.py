@@ -25,6 +25,7 @@ import orjson
 
 from baton.checkpoints.protocol import TERMINAL, Lease, new_id, now_iso, with_policy
 from baton.checkpoints.sqlite.connection import connect, migrate
+from baton.checkpoints.sqlite.desk import SqliteDesk
 from baton.checkpoints.sqlite.ledger import SqliteLedger
 from baton.checkpoints.sqlite.migrations import migrations
 from baton.checkpoints.sqlite.retention import SqliteRetention
@@ -68,7 +69,7 @@ def _event_row(
     return (run_id, step, node, kind, hop, summary, payload_json, duration_ms, tokens, created_at)
 
 
-class SqliteStore(SqliteViews, SqliteRetention):
+class SqliteStore(SqliteViews, SqliteRetention, SqliteDesk):
     """baton's tables in one SQLite file (a ``RunStore``).
 
     ``SqliteStore(path)`` creates the file and applies pending migrations. Use one per
@@ -149,9 +150,11 @@ class SqliteStore(SqliteViews, SqliteRetention):
 
     # -- runs -----------------------------------------------------------------------------
 
-    def submit(self, task: Task, policy: Policy | None = None) -> str:
+    def submit(
+        self, task: Task, policy: Policy | None = None, *, submitted_by: str | None = None
+    ) -> str:
         """Write a ``queued`` run for ``task`` and return its id. ``policy`` (else the task's
-        own, else defaults) is stored inside the task JSON."""
+        own, else defaults) is stored inside the task JSON; ``submitted_by`` names the user."""
         task = with_policy(task, policy)
         assert task.policy is not None
         run_id = new_id()
@@ -167,6 +170,7 @@ class SqliteStore(SqliteViews, SqliteRetention):
                 "reason": None,
                 "hops": 0,
                 "max_hops": task.policy.max_hops,
+                "submitted_by": submitted_by,
                 "created_at": ts,
                 "updated_at": ts,
             }

@@ -34,10 +34,12 @@ class SqliteViews:
 
     def pending_items(self) -> list[dict[str, Any]]:
         """Pending review items oldest first, each with its run's question, task id and kind:
-        ``{item_id, run_id, reason, hop, max_hops, created_at, question, task_id, kind}``."""
+        ``{item_id, run_id, reason, hop, max_hops, created_at, question, task_id, kind,
+        claimed_by, claimed_until}`` (the claim as ``claim_item`` left it; it may have expired)."""
         return list(
             self.db.query(
                 "SELECT r.id AS item_id, r.run_id, r.reason, r.hop, r.max_hops, r.created_at, "
+                "r.claimed_by, r.claimed_until, "
                 "u.question, u.task_id, u.kind FROM review_items r JOIN runs u ON u.id = r.run_id "
                 "WHERE r.status = 'pending' ORDER BY r.created_at, r.rowid"
             )
