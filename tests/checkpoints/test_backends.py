@@ -87,6 +87,7 @@ def test_a_postgresql_url_opens_the_postgres_store_and_saver(store_url, example_
         ).fetchall() == [
             {"version": 1, "name": "initial"},
             {"version": 2, "name": "langgraph_checkpoints"},
+            {"version": 3, "name": "review_desk"},
         ]
         saver = open_saver(url)
         assert saver.prune(["no-such-thread"]) == (0, 0)
@@ -149,7 +150,7 @@ def test_postgres_migrations_run_once_when_workers_start_together(store_url):
     with open_store(store_url) as store:
         assert [
             r["version"] for r in store.conn.execute("SELECT version FROM schema_migrations")
-        ] == [1, 2]
+        ] == [1, 2, 3]
         assert store.conn.execute("SELECT COUNT(*) AS n FROM checkpoint_migrations").fetchone() == {
             "n": 10
         }

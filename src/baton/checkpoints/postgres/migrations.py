@@ -114,6 +114,17 @@ CREATE TABLE IF NOT EXISTS users (
 """
 
 
+_REVIEW_DESK = """
+ALTER TABLE runs ADD COLUMN IF NOT EXISTS submitted_by TEXT;
+ALTER TABLE review_items ADD COLUMN IF NOT EXISTS claimed_by TEXT;
+ALTER TABLE review_items ADD COLUMN IF NOT EXISTS claimed_until DOUBLE PRECISION;
+CREATE INDEX IF NOT EXISTS idx_runs_submitted_by_created_at ON runs (submitted_by, created_at);
+CREATE INDEX IF NOT EXISTS idx_events_kind_created_at ON events (kind, created_at);
+"""
+"""The reviewer's desk (as SQLite's ``m006_review_desk``): who submitted a run, and a reviewer's
+short claim on a pending item (``claimed_until`` in unix seconds)."""
+
+
 def _langgraph_setup(conn: psycopg.Connection[Any]) -> None:
     from langgraph.checkpoint.postgres import PostgresSaver
 
@@ -123,6 +134,7 @@ def _langgraph_setup(conn: psycopg.Connection[Any]) -> None:
 MIGRATIONS: list[tuple[int, str, str | Callable[[psycopg.Connection[Any]], None]]] = [
     (1, "initial", _INITIAL),
     (2, "langgraph_checkpoints", _langgraph_setup),
+    (3, "review_desk", _REVIEW_DESK),
 ]
 """``(version, name, SQL or a function of the connection)``, in order. Append; never edit."""
 

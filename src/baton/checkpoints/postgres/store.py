@@ -21,6 +21,7 @@ import orjson
 import psycopg
 
 from baton.checkpoints.postgres.connection import connect, pool
+from baton.checkpoints.postgres.desk import PostgresDesk
 from baton.checkpoints.postgres.ledger import PostgresLedger
 from baton.checkpoints.postgres.migrations import migrate
 from baton.checkpoints.postgres.retention import PostgresRetention
@@ -99,7 +100,7 @@ def _sets(fields: Mapping[str, Any]) -> str:
     return ", ".join(f"{k} = %({k})s" for k in fields)
 
 
-class PostgresStore(PostgresRetention):
+class PostgresStore(PostgresRetention, PostgresDesk):
     """baton's tables in one PostgreSQL database (a ``RunStore``).
 
     ``PostgresStore(location)`` (a libpq URL) connects and applies pending migrations. Use one
@@ -158,17 +159,21 @@ class PostgresStore(PostgresRetention):
 
     # -- runs -----------------------------------------------------------------------------
 
-    def submit(self, task: Task, policy: Policy | None = None) -> str:
+    def submit(
+        self, task: Task, policy: Policy | None = None, *, submitted_by: str | None = None
+    ) -> str:
         """Write a ``queued`` run for ``task`` and return its id (its policy: the task's,
-        else ``policy``, else the defaults, stored in the task JSON)."""
+        else ``policy``, else the defaults, stored in the task JSON; ``submitted_by`` names the
+        user)."""
         task = with_policy(task, policy)
         assert task.policy is not None
         run_id = new_id()
         ts = now_iso()
         with self.transaction() as c:
             c.execute(
-                "INSERT INTO runs (id, task_id, kind, question, task, status, hops, max_hops, created_at, updated_at) "
-                "VALUES (%s, %s, %s, %s, %s, 'queued', 0, %s, %s, %s)",
+                "INSERT INTO runs (id, task_id, kind, question, task, status, hops, max_hops, "
+                "submitted_by, created_at, updated_at) "
+                "VALUES (%s, %s, %s, %s, %s, 'queued', 0, %s, %s, %s, %s)",
                 (
                     run_id,
                     task.id,
@@ -176,6 +181,7 @@ class PostgresStore(PostgresRetention):
                     task.question[:500],
                     task.model_dump_json(),
                     task.policy.max_hops,
+                    submitted_by,
                     ts,
                     ts,
                 ),
@@ -478,9 +484,11 @@ class PostgresStore(PostgresRetention):
 
     def pending_items(self) -> list[dict[str, Any]]:
         """Pending review items oldest first, each with its run's question, task id and kind:
-        ``{item_id, run_id, reason, hop, max_hops, created_at, question, task_id, kind}``."""
+        ``{item_id, run_id, reason, hop, max_hops, created_at, question, task_id, kind,
+        claimed_by, claimed_until}`` (the claim as ``claim_item`` left it; it may have expired)."""
         return self.conn.execute(
             "SELECT r.id AS item_id, r.run_id, r.reason, r.hop, r.max_hops, r.created_at, "
+            "r.claimed_by, r.claimed_until, "
             "u.question, u.task_id, u.kind FROM review_items r JOIN runs u ON u.id = r.run_id "
             "WHERE r.status = 'pending' ORDER BY r.created_at, r.seq"
         ).fetchall()
