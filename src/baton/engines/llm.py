@@ -32,7 +32,6 @@ raised as ``StepFailed`` with a ``baton.faults`` cause: ``missing_output``, ``in
 
 from __future__ import annotations
 
-import functools
 import json
 import random
 import re
@@ -40,11 +39,11 @@ import threading
 import time
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any, Literal, NamedTuple
+from typing import Any, NamedTuple
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
-from pydantic import BaseModel, Field, create_model
+from pydantic import BaseModel, Field
 
 from baton import usage
 from baton.contracts import Claim, Evidence, Handoff, Route, Task, Verdict
@@ -76,18 +75,6 @@ class SupervisorRoute(BaseModel):
 
     next: str = Field(description="Exactly one of the allowed options.")
     reason: str = Field("", description="One sentence.")
-
-
-@functools.lru_cache(maxsize=64)
-def route_schema(options: tuple[str, ...]) -> type[SupervisorRoute]:
-    """``SupervisorRoute`` with ``next`` limited to ``options`` (an enum in the JSON schema:
-    an endpoint with constrained decoding, such as llama.cpp's, can only answer one of them)."""
-    return create_model(
-        "SupervisorRoute",
-        __base__=SupervisorRoute,
-        __doc__=SupervisorRoute.__doc__,
-        next=(Literal[options], Field(description="Exactly one of the allowed options.")),
-    )
 
 
 class ResearchPicks(BaseModel):
@@ -386,10 +373,7 @@ class LLMEngine:
             + "\n\n"
             + prompts.supervise_message(view.model_dump(mode="json"))
         )
-        schema, system = ROLES["supervise"]
-        if view.options:
-            schema = route_schema(tuple(view.options))
-        out = self.call(schema, system, user)
+        out = self.ask("supervise", user)
         return Route(
             next=out.next.strip(),
             reason=f"model: {' '.join(out.reason.split())[:160]}" if out.reason else "model",
