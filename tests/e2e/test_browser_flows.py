@@ -228,6 +228,8 @@ def test_failed_sign_ins_lock_the_name_out(server, browser):
 
 
 def test_the_decision_fits_one_screen_and_undo_cancels_within_the_grace_period(server, browser):
+    from playwright.sync_api import expect
+
     from baton.checkpoints import Store
 
     items = _items(server["db"])
@@ -272,7 +274,9 @@ def test_the_decision_fits_one_screen_and_undo_cancels_within_the_grace_period(s
     with Store(server["db"]) as store:
         assert store.item(item_id)["status"] == "pending"
     # again, and let the grace period pass: applied once
-    page.get_by_role("button", name=re.compile("^Finish with what exists")).click()
+    finish = page.get_by_role("button", name=re.compile("^Finish with what exists"))
+    expect(finish).to_have_count(1, timeout=15_000)  # the rerun after Undo has settled
+    finish.click()
     page.get_by_text(re.compile("applies in")).wait_for()
     page.get_by_text(re.compile(f"Finish with what exists recorded for item {item_id}")).wait_for(
         timeout=20_000
