@@ -85,12 +85,15 @@ def test_an_example_task_ends_reviewable_with_the_default_settings(
 def test_a_server_killed_mid_call_ends_in_a_recorded_failure_and_a_review_item(
     tmp_path, store, example_tasks
 ):
+    from baton.checkpoints import open_store
     from baton.worker import Worker
 
     task = next(t for t in example_tasks if t.id == TASKS[0])
     with llama_server(tmp_path / "server.log") as (base, proc):
         run_id = store.submit(task)
-        worker = threading.Thread(target=Worker(store, engine=_engine(base)).drain)
+        # the worker thread gets its own connection: one SQLite connection is one transaction
+        worker_store = open_store(store.url)
+        worker = threading.Thread(target=Worker(worker_store, engine=_engine(base)).drain)
         worker.start()
         deadline = time.monotonic() + 300
         while not any(
@@ -101,6 +104,7 @@ def test_a_server_killed_mid_call_ends_in_a_recorded_failure_and_a_review_item(
             time.sleep(0.05)
         proc.kill()
         worker.join(600)
+        worker_store.close()
     run = store.run(run_id)
     assert run["status"] == "waiting_review", (run["status"], run["error"])
     assert run["reason"] == "failure"

@@ -25,6 +25,9 @@ def kernel_from_this_venv(tmp_path, monkeypatch):
         json.dumps({"argv": argv, "display_name": "baton venv", "language": "python"})
     )
     monkeypatch.setenv("JUPYTER_PATH", str(tmp_path))
+    # importing streamlit (the UI tests do, in this process) sets MPLBACKEND=Agg for the whole
+    # process; the kernel would inherit it and show no inline figure
+    monkeypatch.delenv("MPLBACKEND", raising=False)
     return "python3"
 
 
