@@ -14,10 +14,10 @@ import hashlib
 import hmac
 import re
 import secrets
-from typing import Literal
+from typing import Any, Literal
 
 from baton.checkpoints.protocol import UserStore
-from baton.errors import ConfigError
+from baton.errors import ConfigError, NotFoundError
 
 __all__ = [
     "MIN_PASSWORD",
@@ -102,3 +102,38 @@ def dummy_hash() -> str:
     """A hash of a random password, checked against for unknown names (so timing does not
     reveal which names exist)."""
     return hash_password(secrets.token_hex(8))
+
+
+class SignIn:
+    """The backend-neutral half of a ``UserStore``: ``find`` and ``authenticate`` (the
+    sign-in policy), over the backend's ``get``, ``touch`` and ``_password_hash``."""
+
+    def get(self, name: str) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def touch(self, name: str) -> None:
+        raise NotImplementedError
+
+    def _password_hash(self, name: str) -> str | None | Literal[False]:
+        """The stored hash of ``name`` (None: an OIDC-only user), or False for no such user."""
+        raise NotImplementedError
+
+    def find(self, name: str) -> dict[str, Any] | None:
+        """The user called ``name``, or None."""
+        try:
+            return self.get(name)
+        except NotFoundError:
+            return None
+
+    def authenticate(self, name: str, password: str) -> dict[str, Any] | None:
+        """The user when ``password`` is theirs (and records the sign-in time), else None.
+        An unknown name costs one scrypt hash too, so timing does not reveal which names exist."""
+        name = (name or "").strip()
+        stored = self._password_hash(name)
+        if stored is False:
+            verify_password(password, dummy_hash())
+            return None
+        if not verify_password(password, stored):
+            return None
+        self.touch(name)
+        return self.get(name)

@@ -3,12 +3,12 @@ password hashing); created by the store's migrations."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import psycopg
 
 from baton.checkpoints.protocol import now_iso
-from baton.checkpoints.users import check_new_user, dummy_hash, hash_password, verify_password
+from baton.checkpoints.users import SignIn, check_new_user, hash_password
 from baton.errors import ConfigError, NotFoundError
 
 _COLUMNS = "name, role, password_hash, created_at, last_login_at"
@@ -20,7 +20,7 @@ def _public(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-class PostgresUsers:
+class PostgresUsers(SignIn):
     """The ``users`` table on a store's connection (a ``UserStore``). Rows are dicts
     ``{name, role, created_at, last_login_at, oidc}`` (the hash is never returned)."""
 
@@ -62,26 +62,11 @@ class PostgresUsers:
             raise NotFoundError(f"no user {name!r}")
         return _public(row)
 
-    def find(self, name: str) -> dict[str, Any] | None:
-        """The user called ``name``, or None."""
-        try:
-            return self.get(name)
-        except NotFoundError:
-            return None
-
-    def authenticate(self, name: str, password: str) -> dict[str, Any] | None:
-        """The user when ``password`` is theirs (and records the sign-in time), else None.
-        An unknown name costs one scrypt hash too, so timing does not reveal which names exist."""
+    def _password_hash(self, name: str) -> str | None | Literal[False]:
         row = self.conn.execute(
-            "SELECT password_hash FROM users WHERE name = %s", ((name or "").strip(),)
+            "SELECT password_hash FROM users WHERE name = %s", (name,)
         ).fetchone()
-        if row is None:
-            verify_password(password, dummy_hash())
-            return None
-        if not verify_password(password, row["password_hash"]):
-            return None
-        self.touch(name.strip())
-        return self.get(name.strip())
+        return False if row is None else row["password_hash"]
 
     def touch(self, name: str) -> None:
         """Record a sign-in of ``name`` now."""

@@ -5,13 +5,13 @@ applied when the table is first used, so it can be added to an existing database
 from __future__ import annotations
 
 import sqlite3
-from typing import Any
+from typing import Any, Literal
 
 from sqlite_utils import Database, Migrations
 
 from baton.checkpoints.protocol import now_iso
 from baton.checkpoints.sqlite.connection import migrate
-from baton.checkpoints.users import check_new_user, dummy_hash, hash_password, verify_password
+from baton.checkpoints.users import SignIn, check_new_user, hash_password
 from baton.errors import ConfigError, NotFoundError
 
 user_migrations = Migrations("baton.users")
@@ -33,7 +33,7 @@ def m001_users(db: Database) -> None:
     )
 
 
-class SqliteUsers:
+class SqliteUsers(SignIn):
     """The ``users`` table of one SQLite file (a ``UserStore``), on the store's connection;
     its migration set (``baton.users``) is applied when it is opened.
 
@@ -97,26 +97,11 @@ class SqliteUsers:
             )
         )
 
-    def find(self, name: str) -> dict[str, Any] | None:
-        """The user called ``name``, or None."""
-        try:
-            return self.get(name)
-        except NotFoundError:
-            return None
-
-    def authenticate(self, name: str, password: str) -> dict[str, Any] | None:
-        """The user when ``password`` is theirs (and records the sign-in time), else None.
-        An unknown name costs one scrypt hash too, so timing does not reveal which names exist."""
+    def _password_hash(self, name: str) -> str | None | Literal[False]:
         row = self.conn.execute(
-            "SELECT password_hash FROM users WHERE name = ?", ((name or "").strip(),)
+            "SELECT password_hash FROM users WHERE name = ?", (name,)
         ).fetchone()
-        if row is None:
-            verify_password(password, dummy_hash())
-            return None
-        if not verify_password(password, row[0]):
-            return None
-        self.touch(name.strip())
-        return self.get(name.strip())
+        return False if row is None else row[0]
 
     def touch(self, name: str) -> None:
         """Record a sign-in of ``name`` now."""
