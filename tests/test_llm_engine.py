@@ -60,6 +60,61 @@ def test_route_is_structured_and_labelled_as_the_models():
     model.assert_all_used()
 
 
+def _capturing(reply, seen: list):
+    def answer(messages, tools):
+        seen.append(tools[0]["function"])
+        return reply
+
+    return answer
+
+
+def test_the_route_tool_lists_the_allowed_nodes_yet_a_route_outside_them_still_parses():
+    seen: list[dict] = []
+    eng, _ = engine(_capturing({"next": "nowhere", "reason": "x"}, seen))
+    route = eng.route(TASK, VIEW)
+    assert route.next == "nowhere"  # refused by supervise's table check, a `route` failure
+    assert seen[0]["name"] == "SupervisorRoute"
+    assert seen[0]["parameters"]["properties"]["next"]["enum"] == ["analyze", "finish", "research"]
+
+
+def test_passage_number_tools_list_the_numbers_on_offer():
+    seen: list[dict] = []
+    passages = eng_passages()
+    eng, _ = engine(
+        _capturing({"passages": [1]}, seen),
+        _capturing({"claims": [{"text": "The Moon orbits the Earth.", "passages": [1]}]}, seen),
+    )
+    candidates = eng._candidates(TASK)
+    eng.research(TASK, HANDOFF)
+    eng.analyze(TASK, HANDOFF, passages, [], [])
+    picks = seen[0]["parameters"]["properties"]["passages"]["items"]
+    assert picks == {"type": "integer", "enum": list(range(1, len(candidates) + 1))}
+    assert seen[1]["name"] == "AnalyzeClaims"
+    draft = seen[1]["parameters"]["properties"]["claims"]["items"]
+    assert draft["properties"]["passages"]["items"]["enum"] == list(range(1, len(passages) + 1))
+
+
+def test_an_uncited_answer_claim_is_cited_by_retrieval_and_reported():
+    eng, _ = engine({"claims": [{"text": "The tides follow the pull of the Moon.", "passages": []}]})
+    events: list[dict] = []
+    meter = usage.Meter()
+    meter.node = "analyze"
+    with usage.reporting_calls(events.append), usage.metered(meter):
+        (claim,) = eng.analyze(TASK, HANDOFF, eng_passages(), [], [])
+    (ev,) = claim.citations
+    assert (ev.source_id, ev.text) == ("s2", "The tides on Earth follow the pull of the Moon.")
+    assert SOURCES[1].text[ev.start : ev.end] == ev.text
+    (cited,) = [e for e in events if e["kind"] == "cited_by_retrieval"]
+    assert cited["summary"] == f"analyze: c1 had no citation; cited s2[0:{ev.end}] by BM25"
+    assert cited["payload"] == {"claim": "c1", "source_id": "s2", "start": 0, "end": ev.end}
+
+
+def test_an_uncited_claim_that_shares_no_word_with_the_sources_stays_uncited():
+    eng, _ = engine({"claims": [{"text": "Quarks carry colour charge.", "passages": []}]})
+    (claim,) = eng.analyze(TASK, HANDOFF, eng_passages(), [], [])
+    assert claim.citations == []  # the analyze node refuses it (claims without citations)
+
+
 def test_research_maps_picks_to_exact_source_spans():
     eng, model = engine({"passages": [2, 1, 2]})
     picked = eng.research(TASK, HANDOFF)

@@ -59,6 +59,7 @@ EVENT_KINDS: tuple[str, ...] = (
     "lease_lost",
     "model_call",
     "structured_fallback",
+    "cited_by_retrieval",
     "retry",
 )
 """Every ``kind`` an audit event can have (``lease_lost``: a worker stopped because another one

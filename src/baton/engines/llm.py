@@ -32,6 +32,7 @@ raised as ``StepFailed`` with a ``baton.faults`` cause: ``missing_output``, ``in
 
 from __future__ import annotations
 
+import functools
 import json
 import random
 import re
@@ -43,7 +44,7 @@ from typing import Any, NamedTuple
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, create_model
 
 from baton import usage
 from baton.contracts import Claim, Evidence, Handoff, Route, Task, Verdict
@@ -105,6 +106,71 @@ class WriteAnswer(BaseModel):
     """The answer text with [source id] citations."""
 
     answer: str
+
+
+@functools.lru_cache(maxsize=128)
+def route_schema(options: tuple[str, ...]) -> type[SupervisorRoute]:
+    """``SupervisorRoute`` whose JSON schema lists ``options`` as the enum of ``next``: a server
+    that constrains tool arguments to the schema (llama.cpp's grammar) can only name an allowed
+    node. Validation does not enforce the enum: a route outside the table still parses and is
+    refused by the supervisor's check (a recorded ``route`` failure), as from any model."""
+    return create_model(
+        "SupervisorRoute",
+        __base__=SupervisorRoute,
+        __doc__=SupervisorRoute.__doc__,
+        next=(
+            str,
+            Field(
+                description="Exactly one of the allowed options.",
+                json_schema_extra={"enum": list(options)},
+            ),
+        ),
+    )
+
+
+def _numbers(n: int) -> dict[str, Any]:
+    """JSON-schema ``items`` of a list of passage numbers ``1..n`` (an enum: grammar builders
+    take it where some ignore ``minimum`` / ``maximum``)."""
+    return {"items": {"type": "integer", "enum": list(range(1, n + 1))}}
+
+
+@functools.lru_cache(maxsize=64)
+def picks_schema(n: int) -> type[ResearchPicks]:
+    """``ResearchPicks`` whose schema allows only the numbers ``1..n`` (not enforced on
+    validation: a number outside the list is the engine's ``invalid_output``)."""
+    return create_model(
+        "ResearchPicks",
+        __base__=ResearchPicks,
+        __doc__=ResearchPicks.__doc__,
+        passages=(
+            list[int],
+            Field(
+                description="Numbers of the relevant passages (1-based), best first.",
+                json_schema_extra=_numbers(n),
+            ),
+        ),
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def claims_schema(n: int) -> type[AnalyzeClaims]:
+    """``AnalyzeClaims`` whose claims may cite only the passage numbers ``1..n`` (schema only,
+    as ``picks_schema``)."""
+    draft = create_model(
+        "ClaimDraft",
+        __base__=ClaimDraft,
+        passages=(
+            list[int],
+            Field(
+                default_factory=list,
+                description="Numbers of the passages that support it.",
+                json_schema_extra=_numbers(n),
+            ),
+        ),
+    )
+    return create_model(
+        "AnalyzeClaims", __base__=AnalyzeClaims, __doc__=AnalyzeClaims.__doc__, claims=(list[draft], ...)
+    )
 
 
 class Role(NamedTuple):
@@ -324,11 +390,12 @@ class LLMEngine:
         usage.call_ended(n, time.monotonic() - t0, self.usage, "ok")
         return parsed
 
-    def ask(self, role: str, user: str) -> Any:
-        """One structured call in ``role`` (``ROLES``): its schema and system prompt, ``user``
+    def ask(self, role: str, user: str, schema: type[BaseModel] | None = None) -> Any:
+        """One structured call in ``role`` (``ROLES``): its schema (or ``schema``, a subclass
+        of it with a narrower JSON schema, e.g. ``route_schema``) and system prompt, ``user``
         as the message. Returns a ``ROLES[role].schema`` instance; raises ``StepFailed``."""
-        schema, system = ROLES[role]
-        return self.call(schema, system, user)
+        base, system = ROLES[role]
+        return self.call(schema or base, system, user)
 
     @staticmethod
     def _parsed(schema: type[BaseModel], out: Any, raw: AIMessage | None) -> BaseModel:
@@ -373,7 +440,7 @@ class LLMEngine:
             + "\n\n"
             + prompts.supervise_message(view.model_dump(mode="json"))
         )
-        out = self.ask("supervise", user)
+        out = self.ask("supervise", user, route_schema(tuple(view.options)))
         return Route(
             next=out.next.strip(),
             reason=f"model: {' '.join(out.reason.split())[:160]}" if out.reason else "model",
@@ -391,7 +458,7 @@ class LLMEngine:
             + "\n\nCANDIDATE PASSAGES:\n"
             + prompts.passages_block(candidates)
         )
-        out = self.ask("research", user)
+        out = self.ask("research", user, picks_schema(len(candidates)))
         bad = [n for n in out.passages if not 1 <= n <= len(candidates)]
         if bad:
             raise fault(
@@ -425,7 +492,7 @@ class LLMEngine:
                 + prompts.claims_block(previous, verdicts)
             )
         role = "analyze_check" if task.kind == "check" else "analyze"
-        out = self.ask(role, "\n\n".join(parts))
+        out = self.ask(role, "\n\n".join(parts), claims_schema(max(1, len(passages))))
         if not out.claims:
             raise fault("invalid_output", "missing_output", "the model made no claim").step_failed()
         by_id = {c.id: c for c in previous}
@@ -449,6 +516,8 @@ class LLMEngine:
                 claims.append(old)
                 continue
             cites = [passages[n - 1] for n in dict.fromkeys(d.passages)]
+            if not cites and task.kind == "answer":
+                cites = self._cite_by_retrieval(task, d.text.strip(), f"c{next_n}")
             claims.append(
                 Claim(id=f"c{next_n}", text=d.text.strip(), citations=cites, author=author)
             )
@@ -456,6 +525,25 @@ class LLMEngine:
         if task.constraints.max_claims and task.kind == "answer":
             claims = claims[: task.constraints.max_claims]
         return claims
+
+    @staticmethod
+    def _cite_by_retrieval(task: Task, text: str, claim_id: str) -> list[Evidence]:
+        """The source passage BM25 ranks first for an answer claim the model left uncited
+        (small models often omit the numbers), reported as a ``cited_by_retrieval`` event. The
+        verifier judges the claim against it like any citation: a claim no passage shares a
+        word with stays uncited, and ``analyze`` refuses it."""
+        found = PassageIndex.build(task.sources).search(text, k=1)
+        if found:
+            ev = found[0]
+            usage.event(
+                "cited_by_retrieval",
+                f"{claim_id} had no citation; cited {ev.source_id}[{ev.start}:{ev.end}] by BM25",
+                claim=claim_id,
+                source_id=ev.source_id,
+                start=ev.start,
+                end=ev.end,
+            )
+        return found
 
     def write(
         self, task: Task, handoff: Handoff, claims: list[Claim], verdicts: list[Verdict]
