@@ -95,7 +95,9 @@ def test_passage_number_tools_list_the_numbers_on_offer():
 
 
 def test_an_uncited_answer_claim_is_cited_by_retrieval_and_reported():
-    eng, _ = engine({"claims": [{"text": "The tides follow the pull of the Moon.", "passages": []}]})
+    eng, _ = engine(
+        {"claims": [{"text": "The tides follow the pull of the Moon.", "passages": []}]}
+    )
     events: list[dict] = []
     meter = usage.Meter()
     meter.node = "analyze"

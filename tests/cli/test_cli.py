@@ -307,3 +307,21 @@ def test_show_gives_a_paused_run_its_claims_verdicts_and_why(capsys, store, exam
         ev = v["evidence"][0]
         assert f"      evidence {ev['source_id']}[{ev['start']}:{ev['end']}]: " in out
     assert "[contradicted " in out
+
+
+def test_show_names_the_checks_that_dissent_from_a_verdict(capsys):
+    from baton.cli.runs import _show_claims
+    from baton.contracts import Verdict
+
+    claims = [{"id": "c1", "text": "Renewed for five years."}, {"id": "c2", "text": "Other."}]
+    verdicts = [
+        Verdict(claim_id="c1", label="supported", confidence=0.9, dissent=["negation"]),
+        Verdict(claim_id="c2", label="supported", confidence=0.8),
+    ]
+    _show_claims(claims, [v.model_dump(mode="json") for v in verdicts])
+    assert capsys.readouterr().out == (
+        "\nclaims:\n"
+        "  c1 [supported 0.90] Renewed for five years.\n"
+        "      checks that disagree with supported: negation\n"
+        "  c2 [supported 0.80] Other.\n"
+    )

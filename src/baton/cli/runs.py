@@ -315,13 +315,16 @@ def run_details(store: RunStore, run_id: str) -> dict[str, Any]:
 
 
 def _show_claims(claims: list[dict[str, Any]], verdicts: list[dict[str, Any]]) -> None:
-    """Each claim with its verdict and its first two evidence spans."""
+    """Each claim with its verdict, the checks that dissent from it, and its first two
+    evidence spans."""
     by_claim = {v["claim_id"]: v for v in verdicts}
     typer.echo("\nclaims:")
     for c in claims:
         v = by_claim.get(c["id"])
         badge = f"{v['label']} {v['confidence']:.2f}" if v else "unverified"
         typer.echo(f"  {c['id']} [{badge}] {c['text']}")
+        if v and v.get("dissent"):
+            typer.echo(f"      checks that disagree with {v['label']}: {', '.join(v['dissent'])}")
         for ev in (v["evidence"] if v else [])[:2]:
             typer.echo(
                 f"      evidence {ev['source_id']}[{ev['start']}:{ev['end']}]: {ev['text'][:160]}"

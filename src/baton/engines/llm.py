@@ -169,7 +169,10 @@ def claims_schema(n: int) -> type[AnalyzeClaims]:
         ),
     )
     return create_model(
-        "AnalyzeClaims", __base__=AnalyzeClaims, __doc__=AnalyzeClaims.__doc__, claims=(list[draft], ...)
+        "AnalyzeClaims",
+        __base__=AnalyzeClaims,
+        __doc__=AnalyzeClaims.__doc__,
+        claims=(list[draft], ...),
     )
 
 

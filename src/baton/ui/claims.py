@@ -54,6 +54,10 @@ def claim_block(
             unsafe_allow_html=True,
         )
         st.markdown(text_html(claim.text), unsafe_allow_html=True)
+        if verdict and verdict.dissent:
+            st.warning(
+                f"checks that disagree with {verdict.label}: {', '.join(verdict.dissent)}", icon="⚠️"
+            )
         if verdict and verdict.checks:
             with st.expander("checks"):
                 st.dataframe(
