@@ -168,6 +168,27 @@ def throughput(backend: str, profile: str, n_workers: int, tasks, args, tmp: Pat
     }
 
 
+def _spin(seconds: float) -> int:
+    """Pure-Python CPU work for ``seconds`` (no I/O, no shared state): loop iterations done."""
+    n, end = 0, time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        for _ in range(10_000):
+            n += 1
+    return n
+
+
+def ceiling(n_procs: int, seconds: float = 3.0) -> float:
+    """The machine's parallel ceiling: iterations/s of ``n_procs`` processes spinning at once
+    (``_spin``), over one process's. What N workers could reach on a CPU-bound profile if
+    nothing were shared: below N where the cores are hyperthreads, throttled or busy."""
+    import multiprocessing as mp
+
+    with mp.get_context("spawn").Pool(n_procs) as pool:
+        one = pool.apply(_spin, (seconds,))
+        many = sum(pool.map(_spin, [seconds] * n_procs))
+    return round(many / one, 2)
+
+
 # -- fencing drill ------------------------------------------------------------------------------
 
 
@@ -298,7 +319,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--backends", default="sqlite,postgres")
     ap.add_argument("--profiles", default="offline,model")
     ap.add_argument("--workers", default="1,2,4,8")
-    ap.add_argument("--tasks", type=int, default=64, help="tasks of the offline profile")
+    ap.add_argument(
+        "--tasks",
+        type=int,
+        default=256,
+        help="tasks of the offline profile (the task file cycled when it has fewer; a window "
+        "of a few seconds is dominated by the idle workers' first poll and the last run)",
+    )
     ap.add_argument("--model-tasks", type=int, default=16, help="tasks of the model profile")
     ap.add_argument("--delay-ms", type=float, default=200.0)
     ap.add_argument("--drill-runs", type=int, default=10)
@@ -320,6 +347,10 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     all_tasks = load_tasks(args.tasks_file)
+
+    def first(n: int) -> list:  # ``n`` tasks, the file cycled; each submit is its own run
+        return [all_tasks[i % len(all_tasks)] for i in range(n)]
+
     backends = args.backends.split(",")
     out: dict = {
         "tasks_file": str(args.tasks_file),
@@ -336,10 +367,18 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="baton-scale-") as tmp_name:
         tmp = Path(tmp_name)
         if not args.skip_throughput:
+            top = max(int(x) for x in args.workers.split(","))
+            if "offline" in args.profiles.split(",") and top > 1:
+                n = min(top, os.cpu_count() or 1)
+                out["ceiling"] = {n: ceiling(n)}
+                say(
+                    f"machine ceiling: {n} processes of pure-Python work ran "
+                    f"x{out['ceiling'][n]:.2f} one (what {n} CPU-bound workers could reach)"
+                )
             for backend in backends:
                 for profile in args.profiles.split(","):
                     n_tasks = args.tasks if profile == "offline" else args.model_tasks
-                    tasks = all_tasks[:n_tasks]
+                    tasks = first(n_tasks)
                     base = None
                     for n in (int(x) for x in args.workers.split(",")):
                         r = throughput(backend, profile, n, tasks, args, tmp)

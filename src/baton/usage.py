@@ -6,9 +6,10 @@ threads never mix their counts. ``touch()`` marks activity for the idle timeout.
 
 Model calls are reported as they happen: ``call_started`` / ``call_ended`` pass an event to
 the sink installed with ``reporting_calls`` (the worker writes them at once, so a slow turn
-is visible while it runs). While a call is in flight (``Meter.in_flight``) the idle clock
-of the guard waits for the call's own timeout (a non-streaming reply sends no bytes until
-it is complete).
+is visible while it runs). While a bounded call is in flight (``Meter.in_flight``) the idle
+clock of the guard waits for the call's own timeout (a non-streaming reply sends no bytes
+until it is complete), unless the server is probed for signs of life meanwhile
+(``baton.engines.liveness``), which keeps the idle clock measuring the server's silence.
 
 Money: ``cost`` is ``input_tokens * input_price + output_tokens * output_price`` per million
 tokens, from the price table (``Policy.prices`` over the ``BATON_PRICES`` file,
@@ -73,6 +74,7 @@ class Meter:
         self.call_limit: int | None = None  # max output tokens of one call (the guard)
         self.budget_left: int | None = None  # task tokens left when the turn began (the guard)
         self.deadline: float | None = None  # monotonic time the turn is abandoned at
+        self.idle_s: float | None = None  # the policy's idle_timeout_s (the guard)
         self.prices: Prices = {}  # the policy's price table (wins over the engine's)
         self.cost = 0.0
         self.in_flight = 0  # bounded model calls started and not ended

@@ -15,7 +15,9 @@ before the turn's (the client closes the HTTP request) are sent with each call o
 that takes them (``ChatOpenAI``); the usage metadata the server reports is charged to the
 turn (``baton.usage``), or, for a call that timed out, an upper estimate (prompt characters /
 2 + ``max_tokens``). Each call's start and end are reported as they happen
-(``baton.usage.call_started`` / ``call_ended``).
+(``baton.usage.call_started`` / ``call_ended``). While a call to a server with a base URL
+waits, the server is probed for signs of life (``baton.engines.liveness``), so the guard's
+``idle_timeout_s`` measures the server's silence, not the call's length.
 
 The structured-output method is always passed to ``with_structured_output``. ``auto`` tries
 ``function_calling``, then ``json_mode``: a method the endpoint rejects (an HTTP error, or a
@@ -32,6 +34,7 @@ raised as ``StepFailed`` with a ``baton.faults`` cause: ``missing_output``, ``in
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import random
@@ -50,6 +53,7 @@ from baton import usage
 from baton.contracts import Claim, Evidence, Handoff, Route, Task, Verdict
 from baton.engines import prompts
 from baton.engines.base import SupervisorView
+from baton.engines.liveness import Liveness, origin
 from baton.engines.offline import research_query
 from baton.errors import ScriptError, StepFailed
 from baton.faults import classify, fault
@@ -265,6 +269,19 @@ class LLMEngine:
         """Whether the model takes ``max_tokens`` / ``timeout`` per call (``ChatOpenAI``)."""
         return "max_tokens" in getattr(type(self.model), "model_fields", {})
 
+    def _liveness(self) -> Liveness | None:
+        """A liveness probe of the model's server for the next call (every third of the
+        turn's idle timeout, 0.2-10 s), or None outside a turn or for a model without a base
+        URL."""
+        meter = usage.current()
+        url, _ = self.endpoint
+        if meter is None or not meter.idle_s or not url:
+            return None
+        try:
+            return Liveness(origin(url), every_s=min(10.0, max(0.2, meter.idle_s / 3)))
+        except ValueError:
+            return None
+
     def _runnable(
         self, schema: type[BaseModel], method: str, max_tokens: int | None, timeout: float | None
     ):
@@ -359,12 +376,16 @@ class LLMEngine:
             )
         max_tokens, timeout = self._limits(len(system) + len(user))
         bounded = self._bounded() and timeout is not None
-        n = usage.call_started(self.model_name, method, max_tokens, bounded=bounded)
+        probe = self._liveness() if bounded else None
+        n = usage.call_started(
+            self.model_name, method, max_tokens, bounded=bounded and probe is None
+        )
         t0 = time.monotonic()
         try:
-            out = self._runnable(schema, method, max_tokens, timeout).invoke(
-                [SystemMessage(system), HumanMessage(user)]
-            )
+            with probe or contextlib.nullcontext():
+                out = self._runnable(schema, method, max_tokens, timeout).invoke(
+                    [SystemMessage(system), HumanMessage(user)]
+                )
         except ScriptError:
             usage.call_ended(n, time.monotonic() - t0, 0, "script_error")
             raise

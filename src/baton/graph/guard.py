@@ -16,10 +16,11 @@ The guard also keeps the run's accounts (every node but ``review``):
   verifier may wait on a model or the network, and every custom node) runs on a pooled
   thread; past ``policy.agent_turn_timeout_s`` of wall clock, or, once the engine has called
   a model, ``policy.idle_timeout_s`` with no sign of life from it (a model call starting or a
-  reply arriving, ``baton.usage.touch``), the turn is abandoned. A *bounded* model call in
-  flight (``Meter.in_flight``: a client that closes the HTTP request at its own timeout, cut
-  to end before the turn's) pauses the idle clock: a non-streaming reply sends no byte until
-  it is complete, so idleness is only measured between calls, never as a call's length and recorded as
+  reply arriving, or an answer of the server to a liveness probe while a call waits,
+  ``baton.engines.liveness``), the turn is abandoned: the idle clock measures the server's
+  silence, not a call's length. A *bounded* model call in flight whose server cannot be
+  probed (``Meter.in_flight``: a client that closes the HTTP request at its own timeout, cut
+  to end before the turn's) pauses the idle clock instead. Either way the turn is recorded as
   ``Failure(kind="timeout")`` (detail ``timeout: ...``). The abandoned thread's result is
   discarded (nodes only act through their returned update). A node whose engine and verifier
   are ``local`` (CPU work on this machine, such as the offline engine) runs inline: abandoning
@@ -181,7 +182,7 @@ def _turn(fn: NodeFn, state: RunState, ctx: NodeContext, meter: Meter, policy: P
 
     started = meter.last_activity = time.monotonic()
     turn_s, idle_s = policy.agent_turn_timeout_s, policy.idle_timeout_s
-    meter.deadline = started + turn_s
+    meter.deadline, meter.idle_s = started + turn_s, idle_s
     if not ctx.watched:
         result = target()
         if time.monotonic() - started >= turn_s:
