@@ -74,7 +74,29 @@ def test_the_route_tool_lists_the_allowed_nodes_yet_a_route_outside_them_still_p
     route = eng.route(TASK, VIEW)
     assert route.next == "nowhere"  # refused by supervise's table check, a `route` failure
     assert seen[0]["name"] == "SupervisorRoute"
-    assert seen[0]["parameters"]["properties"]["next"]["enum"] == ["analyze", "finish", "research"]
+    enum = seen[0]["parameters"]["properties"]["next"]["enum"]
+    assert enum == ["research", "analyze", "finish"]  # the plan's suggestion first
+
+
+def test_each_role_bounds_its_reply_below_the_policy_s_call_limit():
+    from baton.engines.llm import ROLES
+
+    assert {name: role.max_tokens for name, role in ROLES.items()} == {
+        "supervise": 256,
+        "research": 256,
+        "analyze": 1536,
+        "analyze_check": 1536,
+        "write": 1024,
+    }
+    eng, _ = engine({"next": "research", "reason": "x"}, {"next": "research", "reason": "x"})
+    events: list[dict] = []
+    for call_limit in (2048, 100):
+        meter = usage.Meter()
+        meter.call_limit = call_limit
+        with usage.reporting_calls(events.append), usage.metered(meter):
+            eng.route(TASK, VIEW)
+    starts = [e["payload"]["max_tokens"] for e in events if e["payload"].get("phase") == "start"]
+    assert starts == [256, 100]
 
 
 def test_passage_number_tools_list_the_numbers_on_offer():

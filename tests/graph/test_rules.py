@@ -196,3 +196,30 @@ def test_a_stale_verdict_of_a_dropped_claim_does_not_count_as_support(answer_tas
         account={"iterations": 99},
     )
     assert plan(s, SPECIALISTS) == ("review", "retries_exhausted")
+
+
+def test_the_model_is_offered_only_the_routes_the_gate_would_accept(answer_task):
+    from baton.nodes.supervise import _view
+
+    ctx = _ctx()
+    start = _state(answer_task)
+    view = _view(start, ctx, "research")
+    assert sorted(ctx.table["supervise"]) == [
+        "analyze",
+        "finish",
+        "research",
+        "review",
+        "verify",
+        "write",
+    ]
+    assert view.options == ["analyze", "research"]  # no finish, review, verify or write yet
+    claimed = _state(answer_task, claims=[_claim("c1")])
+    assert _view(claimed, ctx, "verify").options == ["analyze", "research", "verify"]
+    judged = _state(answer_task, claims=[_claim("c1")], verdicts=[_verdict("c1", "supported")])
+    assert _view(judged, ctx, "finish").options == [
+        "analyze",
+        "finish",
+        "research",
+        "verify",
+        "write",
+    ]

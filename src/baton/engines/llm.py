@@ -61,6 +61,9 @@ from baton.text import PassageIndex
 
 CANDIDATES = 24
 """Passages BM25 proposes to the research model."""
+ANALYZE_CANDIDATES = 8
+"""Passages BM25 gives ``analyze`` when no research ran (a short prompt: a local model reads a
+few hundred tokens a second)."""
 AUTO_METHODS = ("function_calling", "json_mode")
 """What ``auto`` tries, in order."""
 METHODS: dict[tuple[str, str], str] = {}
@@ -114,8 +117,9 @@ class WriteAnswer(BaseModel):
 
 @functools.lru_cache(maxsize=128)
 def route_schema(options: tuple[str, ...]) -> type[SupervisorRoute]:
-    """``SupervisorRoute`` whose JSON schema lists ``options`` as the enum of ``next``: a server
-    that constrains tool arguments to the schema (llama.cpp's grammar) can only name an allowed
+    """``SupervisorRoute`` whose JSON schema lists ``options`` as the enum of ``next`` (the
+    plan's suggestion first: small models lean to an enum's first value): a server that
+    constrains tool arguments to the schema (llama.cpp's grammar) can only name an allowed
     node. Validation does not enforce the enum: a route outside the table still parses and is
     refused by the supervisor's check (a recorded ``route`` failure), as from any model."""
     return create_model(
@@ -129,6 +133,7 @@ def route_schema(options: tuple[str, ...]) -> type[SupervisorRoute]:
                 json_schema_extra={"enum": list(options)},
             ),
         ),
+        reason=(str, Field("", description="One sentence.", json_schema_extra={"maxLength": 200})),
     )
 
 
@@ -182,19 +187,23 @@ def claims_schema(n: int) -> type[AnalyzeClaims]:
 
 class Role(NamedTuple):
     """One role of the llm engine: the structured output it binds (``schema``, whose class name
-    is the tool the model calls) and its system prompt."""
+    is the tool the model calls), its system prompt, and ``max_tokens``, the most output tokens
+    one reply of the role needs (the policy's ``max_tokens_per_call`` cuts it further): a route
+    is a word and a sentence, so a model that rambles is stopped early and a one-request local
+    server is not kept busy generating after the client gave up."""
 
     schema: type[BaseModel]
     system: str
+    max_tokens: int = MAX_TOKENS
 
 
 ROLES: Mapping[str, Role] = MappingProxyType(
     {
-        "supervise": Role(SupervisorRoute, prompts.SUPERVISE),
-        "research": Role(ResearchPicks, prompts.RESEARCH),
-        "analyze": Role(AnalyzeClaims, prompts.ANALYZE_ANSWER),
-        "analyze_check": Role(AnalyzeClaims, prompts.ANALYZE_CHECK),
-        "write": Role(WriteAnswer, prompts.WRITE),
+        "supervise": Role(SupervisorRoute, prompts.SUPERVISE, 256),
+        "research": Role(ResearchPicks, prompts.RESEARCH, 256),
+        "analyze": Role(AnalyzeClaims, prompts.ANALYZE_ANSWER, 1536),
+        "analyze_check": Role(AnalyzeClaims, prompts.ANALYZE_CHECK, 1536),
+        "write": Role(WriteAnswer, prompts.WRITE, 1024),
     }
 )
 """The llm engine's roles by name (a node's name, or ``analyze_check`` for ``analyze`` on a
@@ -299,13 +308,16 @@ class LLMEngine:
             self._structured[key] = self.model.with_structured_output(schema, **kwargs)
         return self._structured[key]
 
-    def _limits(self, prompt_chars: int) -> tuple[int, float | None]:
-        """``(max_tokens, timeout seconds)`` of the next call: the turn's call limit, cut so
+    def _limits(self, prompt_chars: int, cap: int | None = None) -> tuple[int, float | None]:
+        """``(max_tokens, timeout seconds)`` of the next call: the turn's call limit (and
+        ``cap``, the role's ``max_tokens``, when smaller), cut so
         that an upper estimate of the prompt (``prompt_chars / 2`` tokens) plus the output fit
         the task's tokens left (at least 1: a spent budget is ``supervise``'s ``budget_rule``);
         and the client's timeout cut to end before the turn's deadline."""
         meter = usage.current()
         limit = meter.call_limit if meter is not None and meter.call_limit else MAX_TOKENS
+        if cap is not None:
+            limit = min(limit, cap)
         if meter is not None and meter.budget_left is not None:
             left = meter.budget_left - meter.tokens - (prompt_chars // 2 + 1)
             limit = max(1, min(limit, left))  # budget_rule sends the next turn to review
@@ -316,14 +328,17 @@ class LLMEngine:
             timeout = left if timeout is None else min(timeout, left)
         return limit, timeout
 
-    def call(self, schema: type[BaseModel], system: str, user: str) -> BaseModel:
+    def call(
+        self, schema: type[BaseModel], system: str, user: str, *, max_tokens: int | None = None
+    ) -> BaseModel:
         """One structured call. Returns a ``schema`` instance; raises ``StepFailed`` (see module).
-        The entry point for specialists outside the built-in roles (their own schema and prompt).
+        The entry point for specialists outside the built-in roles (their own schema and prompt;
+        ``max_tokens``: their reply's bound when below the policy's ``max_tokens_per_call``).
         Retries inside the turn when the meter grants call retries (``retry_scope="call"``)."""
         attempt = 0
         while True:
             try:
-                return self._call_methods(schema, system, user)
+                return self._call_methods(schema, system, user, max_tokens)
             except StepFailed as exc:
                 meter = usage.current()
                 if not exc.retryable or meter is None or meter.call_retries <= 0:
@@ -340,11 +355,13 @@ class LLMEngine:
                 attempt += 1
                 time.sleep(min(wait * (0.5 + random.random() / 2), 30.0))
 
-    def _call_methods(self, schema: type[BaseModel], system: str, user: str) -> BaseModel:
+    def _call_methods(
+        self, schema: type[BaseModel], system: str, user: str, cap: int | None
+    ) -> BaseModel:
         methods = self.methods()
         for i, method in enumerate(methods):
             try:
-                out = self._call_once(schema, system, user, method)
+                out = self._call_once(schema, system, user, method, cap)
             except StepFailed as exc:
                 if i + 1 < len(methods) and exc.cause in _FALLBACK_CAUSES:
                     meter = usage.current()
@@ -366,7 +383,9 @@ class LLMEngine:
             return out
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _call_once(self, schema: type[BaseModel], system: str, user: str, method: str) -> BaseModel:
+    def _call_once(
+        self, schema: type[BaseModel], system: str, user: str, method: str, cap: int | None = None
+    ) -> BaseModel:
         usage.touch()
         self.calls += 1
         if method == "json_mode":
@@ -374,7 +393,7 @@ class LLMEngine:
                 "\n\nAnswer with one JSON object (no other text) that matches this JSON schema:\n"
                 + json.dumps(schema.model_json_schema())
             )
-        max_tokens, timeout = self._limits(len(system) + len(user))
+        max_tokens, timeout = self._limits(len(system) + len(user), cap)
         bounded = self._bounded() and timeout is not None
         probe = self._liveness() if bounded else None
         n = usage.call_started(
@@ -418,8 +437,8 @@ class LLMEngine:
         """One structured call in ``role`` (``ROLES``): its schema (or ``schema``, a subclass
         of it with a narrower JSON schema, e.g. ``route_schema``) and system prompt, ``user``
         as the message. Returns a ``ROLES[role].schema`` instance; raises ``StepFailed``."""
-        base, system = ROLES[role]
-        return self.call(schema or base, system, user)
+        base, system, max_tokens = ROLES[role]
+        return self.call(schema or base, system, user, max_tokens=max_tokens)
 
     @staticmethod
     def _parsed(schema: type[BaseModel], out: Any, raw: AIMessage | None) -> BaseModel:
@@ -464,14 +483,15 @@ class LLMEngine:
             + "\n\n"
             + prompts.supervise_message(view.model_dump(mode="json"))
         )
-        out = self.ask("supervise", user, route_schema(tuple(view.options)))
+        options = (view.suggested, *(o for o in view.options if o != view.suggested))
+        out = self.ask("supervise", user, route_schema(options))
         return Route(
             next=out.next.strip(),
             reason=f"model: {' '.join(out.reason.split())[:160]}" if out.reason else "model",
         )
 
-    def _candidates(self, task: Task) -> list[Evidence]:
-        return PassageIndex.build(task.sources).search(research_query(task), k=CANDIDATES)
+    def _candidates(self, task: Task, k: int = CANDIDATES) -> list[Evidence]:
+        return PassageIndex.build(task.sources).search(research_query(task), k=k)
 
     def research(self, task: Task, handoff: Handoff) -> list[Evidence]:
         candidates = self._candidates(task)
@@ -505,7 +525,7 @@ class LLMEngine:
         previous: list[Claim],
         verdicts: list[Verdict],
     ) -> list[Claim]:
-        passages = passages or self._candidates(task)
+        passages = passages or self._candidates(task, k=ANALYZE_CANDIDATES)
         parts = [prompts.task_header(task, handoff)]
         if task.kind == "check":
             parts.append(prompts.draft_block(task.draft or ""))

@@ -379,7 +379,7 @@ def _view(state: RunState, ctx: NodeContext, suggested: str) -> SupervisorView:
         kind=task.kind,
         hop=int(account.get("hops", 0)),
         max_hops=int(account.get("max_hops", policy_of(state).max_hops)),
-        options=sorted(ctx.table[NAME]),
+        options=_admissible(state, ctx, suggested),
         suggested=suggested,
         passages=len(state.get("passages") or []),
         claims=len(claims_of(state)),
@@ -387,6 +387,15 @@ def _view(state: RunState, ctx: NodeContext, suggested: str) -> SupervisorView:
         answer_written=bool(state.get("answer")),
         notes=list(state.get("guidance") or []),
     )
+
+
+def _admissible(state: RunState, ctx: NodeContext, suggested: str) -> list[str]:
+    """The routes the model is offered: the table's targets that ``gate`` would accept now
+    (sorted). A model is never offered a route it would be refused for (and a server that
+    constrains tool arguments to the schema cannot produce one); a route outside them is still
+    checked and refused like any other."""
+    allowed = sorted(ctx.table[NAME])
+    return [t for t in allowed if gate(state, t, suggested) is None] or allowed
 
 
 def _charges(state: RunState, ctx: NodeContext, route: Route, goto: Any) -> dict[str, Any]:
