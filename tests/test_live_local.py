@@ -26,26 +26,6 @@ pytestmark = [
 TASKS = ("fcgpt-r88-answer", "fcgpt-r18-check")
 """One answer task and one check task of examples/tasks.jsonl (the two smallest)."""
 
-CASES = (
-    pytest.param(
-        "fcgpt-r88-answer",
-        marks=pytest.mark.xfail(
-            strict=False,
-            reason="SmolLM2-135M returns the answer's claims without citations three times, so "
-            "the run ends waiting_review (reason failure) with no claim; a known gap of issue 18",
-        ),
-    ),
-    pytest.param(
-        "fcgpt-r18-check",
-        marks=pytest.mark.xfail(
-            strict=False,
-            reason="without a route schema limited to the allowed nodes (reverted: it turned the "
-            "fault matrix's refused route into a parse failure) SmolLM2-135M routes outside the "
-            "table until the retries run out (review, reason failure); a known gap of issue 18",
-        ),
-    ),
-)
-
 
 @pytest.fixture
 def store(tmp_path):
@@ -71,7 +51,7 @@ def server(tmp_path_factory):
         yield base
 
 
-@pytest.mark.parametrize("task_id", CASES)
+@pytest.mark.parametrize("task_id", TASKS)
 def test_an_example_task_ends_reviewable_with_the_default_settings(
     server, store, example_tasks, task_id
 ):

@@ -109,8 +109,9 @@ def test_passage_number_tools_list_the_numbers_on_offer():
     candidates = eng._candidates(TASK)
     eng.research(TASK, HANDOFF)
     eng.analyze(TASK, HANDOFF, passages, [], [])
-    picks = seen[0]["parameters"]["properties"]["passages"]["items"]
-    assert picks == {"type": "integer", "enum": list(range(1, len(candidates) + 1))}
+    picks = seen[0]["parameters"]["properties"]["passages"]
+    assert picks["items"] == {"type": "integer", "enum": list(range(1, len(candidates) + 1))}
+    assert picks["maxItems"] == 8
     assert seen[1]["name"] == "AnalyzeClaims"
     draft = seen[1]["parameters"]["properties"]["claims"]["items"]
     assert draft["properties"]["passages"]["items"]["enum"] == list(range(1, len(passages) + 1))

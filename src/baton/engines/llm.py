@@ -59,11 +59,13 @@ from baton.errors import ScriptError, StepFailed
 from baton.faults import classify, fault
 from baton.text import PassageIndex
 
-CANDIDATES = 24
-"""Passages BM25 proposes to the research model."""
-ANALYZE_CANDIDATES = 8
-"""Passages BM25 gives ``analyze`` when no research ran (a short prompt: a local model reads a
-few hundred tokens a second)."""
+CANDIDATES = 12
+"""Passages BM25 proposes to the research model (about 1,000 prompt tokens: a local model on a
+CPU reads 40-120 tokens a second)."""
+MAX_PICKS = 8
+"""Passages research keeps (the model's best first); ``analyze`` reads no more."""
+ANALYZE_CANDIDATES = MAX_PICKS
+"""Passages BM25 gives ``analyze`` when no research ran."""
 AUTO_METHODS = ("function_calling", "json_mode")
 """What ``auto`` tries, in order."""
 METHODS: dict[tuple[str, str], str] = {}
@@ -145,8 +147,9 @@ def _numbers(n: int) -> dict[str, Any]:
 
 @functools.lru_cache(maxsize=64)
 def picks_schema(n: int) -> type[ResearchPicks]:
-    """``ResearchPicks`` whose schema allows only the numbers ``1..n`` (not enforced on
-    validation: a number outside the list is the engine's ``invalid_output``)."""
+    """``ResearchPicks`` whose schema allows only the numbers ``1..n``, at most ``MAX_PICKS``
+    of them (not enforced on validation: a number outside the list is the engine's
+    ``invalid_output``; picks past ``MAX_PICKS`` are dropped)."""
     return create_model(
         "ResearchPicks",
         __base__=ResearchPicks,
@@ -155,7 +158,7 @@ def picks_schema(n: int) -> type[ResearchPicks]:
             list[int],
             Field(
                 description="Numbers of the relevant passages (1-based), best first.",
-                json_schema_extra=_numbers(n),
+                json_schema_extra={**_numbers(n), "maxItems": MAX_PICKS},
             ),
         ),
     )
@@ -510,7 +513,7 @@ class LLMEngine:
                 "invalid_output",
                 f"passage numbers {bad} are not in the list 1..{len(candidates)}",
             ).step_failed()
-        picked = list(dict.fromkeys(out.passages))
+        picked = list(dict.fromkeys(out.passages))[:MAX_PICKS]
         if not picked:
             raise fault(
                 "invalid_output", "missing_output", "the model picked no passage"
