@@ -11,7 +11,10 @@ tasks/s = tasks / seconds from the submit until every run is finished or waiting
 (process start-up is left out: it is the same for every N and not throughput; by default each
 worker first runs one warm-up task, outside the measured window, so a fresh process's lazy
 imports and caches are not counted either: ``--no-warmup`` counts them). Profiles:
-(a) ``offline``: the offline engine (CPU-bound), ``--tasks`` of the task file; (b) ``model``:
+(a) ``offline``: the offline engine (CPU-bound), ``--tasks`` runs (256: the task file cycled;
+a window of a few seconds is mostly the idle workers' first poll and the last run), and the
+machine's ceiling (``ceiling``: N processes of pure-Python work against one, what N CPU-bound
+workers could reach at best on these cores); (b) ``model``:
 the llm engine on a scripted compliant model that answers each call after ``--delay-ms``
 (``BATON_BENCH_MODEL_DELAY_MS``, model-bound), ``--model-tasks`` of the task file.
 
