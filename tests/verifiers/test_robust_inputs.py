@@ -6,7 +6,7 @@ from __future__ import annotations
 from baton.contracts import Claim, Source
 from baton.verifiers import verify
 from baton.verifiers.entities import CANNOT_JUDGE, check_entities
-from baton.verifiers.passages import claim_parts, content_terms, sentence_spans
+from baton.verifiers.passages import claim_parts, content_terms, is_meta, sentence_spans
 from baton.verifiers.polarity import check_negation
 from baton.verifiers.registry import features
 
@@ -139,3 +139,23 @@ def test_president_against_sworn_in_as_vice_president_is_not_supported():
         _verify("In 2021, Kamala Harris was sworn in as vice president.", HARRIS).label
         == "supported"
     )
+
+
+def test_a_summary_preamble_is_not_a_claim_sentence():
+    summary = (
+        "Here is a concise summary of the passage:\n\n"
+        "Engineers replaced the pontoons of the bridge in 2016 after storms damaged them. "
+        "Tolls on the crossing were introduced in December 2011 to pay for the replacement."
+    )
+    assert is_meta("Here is a concise summary of the passage:")
+    assert is_meta("Here's a concise summary of the passage, covering the core information:")
+    assert is_meta("Key points include: 1.")
+    assert not is_meta("The passage describes two boxers named Chris Eubank.")
+    assert not is_meta("Tolls were introduced in December 2011.")
+    assert len(claim_parts(summary)) == 2  # the preamble is left out
+    assert claim_parts("Here is a concise summary of the passage:") == [
+        "Here is a concise summary of the passage:"
+    ]  # alone, it stays the claim
+    v = _verify(summary, SUMMARY_SOURCE)
+    assert v.label == "supported"
+    assert _check(v, "lexical").score == 1.0

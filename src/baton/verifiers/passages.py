@@ -91,9 +91,32 @@ def lower_cased(text: str) -> bool:
     return letters > 0 and upper * 200 < letters
 
 
+META_TERMS = frozenset(
+    content_terms(
+        "here's here summary summarize summarise summarization concise brief overview passage "
+        "text article document source provided given following key main points core "
+        "information pieces covering cover include"
+    )
+)
+"""Stems of words that talk about a text rather than the world ("Here is a concise summary of
+the passage:"): a claim sentence made of these alone (list numbers aside) says nothing to check."""
+
+
+def is_meta(sentence: str) -> bool:
+    """Whether a claim sentence only announces or frames the text (every content term, list
+    numbers aside, in ``META_TERMS``): an LLM summary's preamble such as "Here is a concise
+    summary of the passage:" or "Key points include: 1.", not a statement about the source's
+    subject."""
+    terms = [t for t in content_terms(sentence) if not t.isdigit()]
+    return bool(terms) and all(t in META_TERMS for t in terms)
+
+
 def claim_parts(text: str, min_terms: int = 3) -> list[str]:
     """The sentences of a claim (a whole summary has several), a sentence with fewer than
-    ``min_terms`` content terms joined to the previous one; ``[text]`` for one sentence."""
+    ``min_terms`` content terms joined to the previous one; ``[text]`` for one sentence.
+    Framing sentences (``is_meta``: "Here is a concise summary of the passage:") are left out
+    when the claim has other sentences: they state nothing the source could support, and
+    scoring them as unsupported would sink every summary that opens with one."""
     parts: list[str] = []
     for s, e in sentence_spans(text):
         piece = text[s:e]
@@ -103,7 +126,8 @@ def claim_parts(text: str, min_terms: int = 3) -> list[str]:
             parts[-1] = f"{parts[-1]} {piece}"
         else:
             parts.append(piece)
-    return parts or [text]
+    claims = [p for p in parts if not is_meta(p)]
+    return claims or parts or [text]
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
