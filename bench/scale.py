@@ -140,6 +140,18 @@ def wait_stopped(store, timeout_s: float, poll_s: float = 0.1) -> float:
 # -- throughput ---------------------------------------------------------------------------------
 
 
+def unique_copy(task, k):
+    """``task`` with ``k`` trailing spaces on its question, draft and source texts: the same
+    content (offsets unchanged, sentences trimmed) under new text keys, so no per-text cache
+    of a worker process (sentence spans, BM25 indexes) serves a repeat."""
+    pad = " " * k
+    sources = [s.model_copy(update={"text": s.text + pad}) for s in task.sources]
+    update = {"sources": sources, "question": task.question + pad}
+    if task.draft is not None:
+        update["draft"] = task.draft + pad
+    return task.model_copy(update=update)
+
+
 def throughput(backend: str, profile: str, n_workers: int, tasks, args, tmp: Path) -> dict:
     env = worker_env(profile, args.delay_ms)
     with database(backend, tmp) as url:
@@ -351,8 +363,15 @@ def main(argv: list[str] | None = None) -> int:
 
     all_tasks = load_tasks(args.tasks_file)
 
-    def first(n: int) -> list:  # ``n`` tasks, the file cycled; each submit is its own run
-        return [all_tasks[i % len(all_tasks)] for i in range(n)]
+    def first(n: int) -> list:
+        """``n`` tasks, the file cycled, each through ``unique_copy``: every run does a new
+        task's work, as in a deployment (tasks of the file that share sources would otherwise
+        hit one worker process's per-text caches when they run on the same worker, an edge a
+        single worker always has)."""
+        out = []
+        for i in range(n):
+            out.append(unique_copy(all_tasks[i % len(all_tasks)], i))
+        return out
 
     backends = args.backends.split(",")
     out: dict = {
