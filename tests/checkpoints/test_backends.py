@@ -91,6 +91,10 @@ def test_a_postgresql_url_opens_the_postgres_store_and_saver(store_url, example_
         ]
         saver = open_saver(url)
         assert saver.prune(["no-such-thread"]) == (0, 0)
+        with saver.conn.connection() as pooled:  # a stopped worker cannot hold a lock for ever
+            for conn in (store.conn, pooled):
+                row = conn.execute("SHOW idle_in_transaction_session_timeout").fetchone()
+                assert row == {"idle_in_transaction_session_timeout": "1min"}
         saver.conn.close()
         store.submit(example_tasks[0])
         assert store.status_counts() == {"queued": 1}

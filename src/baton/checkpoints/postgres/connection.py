@@ -10,13 +10,22 @@ import psycopg
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
+IDLE_IN_TRANSACTION_S = 60
+"""Seconds the server lets a session sit idle inside an open transaction before it ends the
+session (``idle_in_transaction_session_timeout``). baton's transactions are a few statements
+long; a worker stopped in the middle of one (SIGSTOP, a frozen VM) would otherwise hold the
+run's row lock for ever, and ``FOR UPDATE SKIP LOCKED`` would pass over the run: the server
+frees it after this long, and the stopped worker's next write fails (its lease has moved on)."""
+
 CONNECT_KWARGS: dict[str, Any] = {
     "autocommit": True,
     "row_factory": dict_row,
     "prepare_threshold": 0,
+    "options": f"-c idle_in_transaction_session_timeout={IDLE_IN_TRANSACTION_S * 1000}",
 }
-"""What every connection gets: autocommit (explicit transactions only), rows as dicts, and
-prepared statements from the first execution (LangGraph's recommended settings)."""
+"""What every connection gets: autocommit (explicit transactions only), rows as dicts,
+prepared statements from the first execution (LangGraph's recommended settings), and the
+server-side ``IDLE_IN_TRANSACTION_S``."""
 
 POOL_MAX = 4
 """Connections a saver's pool opens at most (one worker runs one graph at a time)."""
