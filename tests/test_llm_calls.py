@@ -10,7 +10,8 @@ import pytest
 from langchain_core.messages import AIMessage
 
 from baton import usage
-from baton.engines.llm import METHODS, LLMEngine, SupervisorRoute
+from baton.engines.llm import METHODS, LLMEngine
+from baton.engines.schemas import SupervisorRoute
 from baton.errors import ConfigError, StepFailed
 from baton.settings import Settings
 from baton.testing import ScriptedChatModel, server_error, timeout_error

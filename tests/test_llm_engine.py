@@ -9,7 +9,8 @@ import pytest
 from baton import usage
 from baton.contracts import Claim, Handoff, Source, Task, Verdict
 from baton.engines.base import SupervisorView
-from baton.engines.llm import AnalyzeClaims, LLMEngine, ResearchPicks, SupervisorRoute, WriteAnswer
+from baton.engines.llm import LLMEngine
+from baton.engines.schemas import AnalyzeClaims, ResearchPicks, SupervisorRoute, WriteAnswer
 from baton.errors import StepFailed
 from baton.testing import CompliantResponder, ScriptedChatModel
 from baton.worker import Worker
