@@ -150,3 +150,15 @@ def test_a_crash_between_a_nodes_writes_and_the_next_checkpoint(store, example_t
     assert not any(n.startswith("__") for _, n in nodes)
     assert [n for _, n in nodes][-2:] == ["supervise", "finish"]
     assert duplicates(store) == {"events": 0, "review_items": 0, "decisions": 0, "reports": 0}
+
+
+def test_events_written_as_they_happen_are_not_replays(store, example_tasks):
+    run_id = store.submit(example_tasks[0])
+    for _ in range(3):  # call 1 of each supervise turn: same summary, no superstep
+        store.add_event(
+            run_id, step=None, node="supervise", kind="model_call",
+            summary="supervise: waiting for the model (call 1)",
+        )  # fmt: skip
+    calls = [e["summary"] for e in store.events(run_id) if e["kind"] == "model_call"]
+    assert calls == ["supervise: waiting for the model (call 1)"] * 3  # three real calls
+    assert duplicates(store)["events"] == 0

@@ -29,8 +29,9 @@ START = "start"
 def duplicates(store: RunStore) -> dict[str, int]:
     """Rows that exist more than once where a side effect must be written once:
 
-    - ``events``: the same (run, step, node, kind, summary), counting status events with no
-      step too (e.g. two ``started``), and a decision event written twice for one item;
+    - ``events``: the same (run, superstep, node, kind, summary) of a superstep (rows written as
+      they happen, with no step, such as model calls, are never replays), two ``queued`` or
+      ``started`` status events, and a decision event written twice for one item;
     - ``review_items``: two items for one (run, interrupt);
     - ``decisions``: two decisions for one item;
     - ``reports``: a run whose final status was recorded twice (two terminal status events).

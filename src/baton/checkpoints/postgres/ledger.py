@@ -91,7 +91,7 @@ class PostgresLedger:
 
         return {
             "events": surplus(
-                "SELECT COUNT(*) AS n FROM events WHERE kind NOT IN ('status', 'decision') "
+                "SELECT COUNT(*) AS n FROM events WHERE kind NOT IN ('status', 'decision') AND step IS NOT NULL "
                 "GROUP BY run_id, step, node, kind, summary HAVING COUNT(*) > 1"
             )
             + surplus(

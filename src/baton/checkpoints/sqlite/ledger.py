@@ -83,8 +83,9 @@ class SqliteLedger:
     def duplicates(self) -> dict[str, int]:
         """Rows that exist more than once where a side effect must be written once:
 
-        - ``events``: the same (run, step, node, kind, summary), counting status events with no
-          step too (e.g. two ``started``), and a decision event written twice for one item;
+        - ``events``: the same (run, superstep, node, kind, summary) of a superstep (rows written as
+          they happen, with no step, such as model calls, are never replays), two ``queued`` or
+          ``started`` status events, and a decision event written twice for one item;
         - ``review_items``: two items for one (run, interrupt);
         - ``decisions``: two decisions for one item;
         - ``reports``: a run whose final status was recorded twice (two terminal status events).
@@ -98,7 +99,7 @@ class SqliteLedger:
 
         return {
             "events": surplus(
-                "SELECT COUNT(*) AS n FROM events WHERE kind NOT IN ('status', 'decision') "
+                "SELECT COUNT(*) AS n FROM events WHERE kind NOT IN ('status', 'decision') AND step IS NOT NULL "
                 "GROUP BY run_id, step, node, kind, summary HAVING n > 1"
             )
             + surplus(
