@@ -30,6 +30,17 @@ def _request(reason: str = "hop_limit", **kw) -> ReviewRequest:
     )
 
 
+def test_a_run_row_has_the_same_fields_on_every_backend(store):
+    run_id = store.submit(_task(), submitted_by="bob")
+    row = store.run(run_id)
+    assert sorted(row) == sorted(
+        "id task_id kind question task status reason hops max_hops current_node claims "
+        "supported unsupported contradicted report error lease_owner lease_expires_at "
+        "heartbeat_at attempts created_at updated_at finished_at lease_epoch submitted_by".split()
+    )
+    assert row["submitted_by"] == "bob"  # the run page shows an analyst only their own runs
+
+
 def test_submit_writes_one_queued_run_and_one_event(store):
     run_id = store.submit(_task(), Policy(max_hops=3))
     columns = ("id", "task_id", "kind", "question", "status", "hops", "max_hops", "attempts")

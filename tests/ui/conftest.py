@@ -11,7 +11,7 @@ from uitest_users import ANN, BOB, PASSWORDS, ROSA
 
 @dataclass
 class UiDb:
-    path: str
+    path: str  # the database URL (a SQLite file path or a postgresql:// URL)
     run_ids: list[str]
     item_ids: list[str] = field(default_factory=list)
 
@@ -25,25 +25,25 @@ def paused_tasks(example_tasks, n: int = 2, max_hops: int = 2):
 
 
 @pytest.fixture
-def ui_db(db_path, monkeypatch, example_tasks) -> UiDb:
+def ui_db(store_url, monkeypatch, example_tasks) -> UiDb:
     """Two runs paused for review (hop_limit), users ann and rosa (reviewers) and bob
-    (analyst); ``BATON_DB`` points at the file."""
-    from baton.checkpoints import Store
+    (analyst), on each backend (``store_url``); ``BATON_DB`` names the database."""
+    from baton.checkpoints import open_store
     from baton.worker import Worker
 
-    store = Store(db_path)
+    store = open_store(store_url)
     run_ids = [store.submit(t, submitted_by=BOB) for t in paused_tasks(example_tasks)]
     Worker(store).drain()
     assert [store.run(r)["status"] for r in run_ids] == ["waiting_review", "waiting_review"]
     item_ids = [i["item_id"] for i in store.queue()]
     store.close()
-    with Store(db_path) as store:
+    with open_store(store_url) as store:
         users = store.users
         users.add(ANN, "reviewer", PASSWORDS[ANN])
         users.add(ROSA, "reviewer", PASSWORDS[ROSA])
         users.add(BOB, "analyst", PASSWORDS[BOB])
-    monkeypatch.setenv("BATON_DB", str(db_path))
-    return UiDb(str(db_path), run_ids, item_ids)
+    monkeypatch.setenv("BATON_DB", store_url)
+    return UiDb(store_url, run_ids, item_ids)
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from uitest_users import ANN, BOB, plain
 
-from baton.checkpoints import Store
+from baton.checkpoints import open_store
 from baton.worker import Worker
 
 SOURCE = (
@@ -59,7 +59,7 @@ def test_analyst_submits_an_answer_task_and_a_worker_runs_it(make_app, ui_db):
     _submit(at)
     assert not at.exception, at.exception
     assert not at.error, [plain(e.value) for e in at.error]
-    store = Store(ui_db.path)
+    store = open_store(ui_db.path)
     newest = store.runs()[-1]
     assert plain(at.success[0].value) == f"Queued run {newest['id']}; a worker picks it up."
     assert newest["status"] == "queued" and newest["max_hops"] == 6
@@ -77,6 +77,7 @@ def test_analyst_submits_an_answer_task_and_a_worker_runs_it(make_app, ui_db):
     assert store.run(newest["id"])["status"] == "finished"
     store.close()
     at.button(key="open_submitted").click().run()
+    assert not at.exception, at.exception
     assert at.title[0].value == f"Run {newest['id']}"
 
 
@@ -85,7 +86,7 @@ def test_check_task_without_a_draft_is_refused_with_the_field(make_app, ui_db):
     assert [plain(e.value) for e in at.error] == [
         "Not submitted: field draft: draft is required (and must not be empty) for a check task"
     ]
-    store = Store(ui_db.path)
+    store = open_store(ui_db.path)
     assert len(store.runs()) == 2  # only the fixture's runs
     store.close()
 
@@ -108,7 +109,7 @@ def test_uploaded_html_and_markdown_become_sources(make_app, ui_db):
     )
     _submit(at)
     assert not at.error, [plain(e.value) for e in at.error]
-    store = Store(ui_db.path)
+    store = open_store(ui_db.path)
     sources = store.runs()[-1]["task"]["sources"]
     store.close()
     assert [(s["id"], s["title"], s["text"], s["uri"]) for s in sources] == [
@@ -141,7 +142,7 @@ def test_unreadable_uploads_are_refused_with_a_clear_message(make_app, ui_db, na
 
 
 def test_runs_page_lists_runs_with_hops_and_filters_by_status(make_app, ui_db):
-    store = Store(ui_db.path)
+    store = open_store(ui_db.path)
     store.decide(
         ui_db.item_ids[0],
         __import__("baton.contracts", fromlist=["Decision"]).Decision(
@@ -169,7 +170,7 @@ def test_runs_page_lists_runs_with_hops_and_filters_by_status(make_app, ui_db):
 
 
 def test_run_detail_shows_timeline_claims_report_and_checkpoints(make_app, ui_db):
-    store = Store(ui_db.path)
+    store = open_store(ui_db.path)
     from baton.contracts import Decision
 
     store.decide(ui_db.item_ids[0], Decision(action="approve", reviewer=ANN))
@@ -206,7 +207,7 @@ def test_unknown_run_and_item_say_so(make_app):
 def test_source_and_model_text_is_shown_as_text_never_as_html(make_app, ui_db):
     from baton.contracts import Task
 
-    store = Store(ui_db.path)
+    store = open_store(ui_db.path)
     run_id = store.submit(
         Task(
             kind="check",

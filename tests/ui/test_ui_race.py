@@ -8,7 +8,7 @@ from collections import Counter
 
 from uitest_users import ANN, ROSA
 
-from baton.checkpoints import Store
+from baton.checkpoints import open_store
 from baton.errors import DecisionConflict
 from baton.ui.actions import decide
 from baton.worker import Worker
@@ -20,7 +20,7 @@ def _race(path: str, item_id: str, moves: list[tuple[dict, str, dict]]) -> list[
     results: list[object] = [None] * len(moves)
 
     def go(i: int, user: dict, action: str, kwargs: dict) -> None:
-        store = Store(path)
+        store = open_store(path)
         try:
             barrier.wait()
             results[i] = decide(store, user, item_id, action, **kwargs)
@@ -55,7 +55,7 @@ def test_two_reviewers_deciding_one_item_at_once(ui_db):
         )
         outcomes[won["decided_by"]] += 1
 
-        store = Store(ui_db.path)
+        store = open_store(ui_db.path)
         assert [(d["reviewer"], d["action"]) for d in store.decisions(run_id)] == [
             (won["decided_by"], won["action"])
         ]
@@ -82,6 +82,6 @@ def test_many_reviewers_one_item(ui_db):
         for r in results
         if r is not wins[0]
     )
-    store = Store(ui_db.path)
+    store = open_store(ui_db.path)
     assert len(store.decisions(ui_db.run_ids[0])) == 1
     store.close()

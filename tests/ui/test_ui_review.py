@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from uitest_users import ANN, BOB, PASSWORDS, ROSA, plain
 
-from baton.checkpoints import Store
+from baton.checkpoints import open_store
 from baton.contracts import Decision, ReviewRequest
 from baton.errors import InvalidDecision
 from baton.ui.render import escape_text
@@ -104,7 +104,7 @@ def test_failed_sign_ins_are_events_with_a_growing_delay_then_a_lockout(
     assert [plain(e.value) for e in at.error] == [
         "Too many failed sign-ins: locked for 15 minutes. Ask an administrator to reset the password if you forgot it."
     ]
-    with Store(ui_db.path) as store:
+    with open_store(ui_db.path) as store:
         failed = store.failed_sign_ins(ANN, "unknown", "2000-01-01T00:00:00.000Z")
         assert (failed["name"], failed["client"]) == (5, 5)
         assert store.failed_sign_ins(ROSA, "elsewhere", "2000-01-01")["name"] == 0
@@ -120,7 +120,7 @@ def test_sign_out_revokes_the_session(make_app, ui_db):
     sid = at.session_state["session_id"]
     at.button(key="sign_out").click().run()
     assert at.title[0].value == "baton: sign in"
-    with Store(ui_db.path) as store:
+    with open_store(ui_db.path) as store:
         assert store.session_revoked(sid) is True
         assert store.session_revoked("another") is False
 
@@ -136,7 +136,7 @@ def test_a_session_token_is_signed_and_expires(monkeypatch):
 
 
 def test_queue_lists_pending_items_with_counts_and_who_is_reviewing(make_app, ui_db):
-    with Store(ui_db.path) as store:
+    with open_store(ui_db.path) as store:
         store.claim_item(ui_db.item_ids[1], ROSA, 300)
     at = make_app(ANN)
     assert at.title[0].value == "Review queue"
@@ -150,7 +150,7 @@ def test_queue_lists_pending_items_with_counts_and_who_is_reviewing(make_app, ui
 
 
 def test_hop_limit_item_offers_extend_finish_reject_first(make_app, ui_db):
-    with Store(ui_db.path) as store:
+    with open_store(ui_db.path) as store:
         request = store.item(ui_db.item_ids[0])["request"]
     at = make_app(ANN, item=ui_db.item_ids[0])
     assert not at.exception
@@ -173,7 +173,7 @@ def test_hop_limit_item_offers_extend_finish_reject_first(make_app, ui_db):
 
 
 def test_the_server_refuses_actions_the_reason_does_not_allow(ui_db):
-    with Store(ui_db.path) as store:
+    with open_store(ui_db.path) as store:
         with pytest.raises(InvalidDecision, match="edit does not apply to a hop_limit review"):
             store.decide(
                 ui_db.item_ids[0],
@@ -190,7 +190,7 @@ def test_a_decision_waits_for_the_grace_period_and_undo_cancels_it(make_app, ui_
         plain(at.warning[0].value)
         == f"Finish with what exists of item {ui_db.item_ids[0]} applies in 8 s."
     )
-    with Store(ui_db.path) as store:
+    with open_store(ui_db.path) as store:
         assert store.item(ui_db.item_ids[0])["status"] == "pending"  # not yet
         at.button(key="undo").click().run()
         assert _item_param(at) == ui_db.item_ids[0]  # back on the item
@@ -210,7 +210,7 @@ def test_from_the_queue_a_decision_takes_two_interactions(make_app, ui_db, no_gr
     assert [plain(t.value) for t in at.toast] == [
         f"Finish with what exists recorded for item {ui_db.item_ids[0]} by ann; a worker resumes run {ui_db.run_ids[0]}."
     ]
-    with Store(ui_db.path) as store:
+    with open_store(ui_db.path) as store:
         decided = store.item(ui_db.item_ids[0])
         assert (decided["status"], decided["decided_by"], decided["action"]) == (
             "decided",
@@ -226,7 +226,7 @@ def test_reject_needs_a_reason_shown_at_the_action(make_app, ui_db, no_grace):
     at = make_app(ANN, item=ui_db.item_ids[0])
     at.button(key="act_reject").click().run()
     assert [plain(e.value) for e in at.error] == ["A rejection needs a reason."]
-    store = Store(ui_db.path)
+    store = open_store(ui_db.path)
     assert store.item(ui_db.item_ids[0])["status"] == "pending"
     at.text_input(key="act_reject_reason").input("the sources are off topic")
     at.button(key="act_reject").click().run()
@@ -238,7 +238,7 @@ def test_reject_needs_a_reason_shown_at_the_action(make_app, ui_db, no_grace):
 
 
 def test_contradicted_item_offers_approve_edit_send_back_reject(make_app, ui_db, no_grace):
-    store = Store(ui_db.path)
+    store = open_store(ui_db.path)
     item_id, request = _contradicted_item(store, ui_db.run_ids[0])
     at = make_app(ANN, item=item_id)
     assert [b.label for b in at.button if b.key.startswith("act_")] == [
@@ -269,7 +269,7 @@ def test_contradicted_item_offers_approve_edit_send_back_reject(make_app, ui_db,
 
 
 def test_edit_with_nothing_changed_is_refused_at_the_action(make_app, ui_db, no_grace):
-    store = Store(ui_db.path)
+    store = open_store(ui_db.path)
     item_id, _ = _contradicted_item(store, ui_db.run_ids[0])
     at = make_app(ANN, item=item_id)
     at.button(key="FormSubmitter:act_edit_form-Apply edits").click().run()
@@ -281,7 +281,7 @@ def test_edit_with_nothing_changed_is_refused_at_the_action(make_app, ui_db, no_
 
 
 def test_send_back_names_a_node_the_table_allows(make_app, ui_db, no_grace):
-    store = Store(ui_db.path)
+    store = open_store(ui_db.path)
     item_id, _ = _contradicted_item(store, ui_db.run_ids[0])
     at = make_app(ANN, item=item_id)
     at.selectbox(key="act_target").select("research")
@@ -302,7 +302,7 @@ def test_extend_raises_the_hop_ceiling(make_app, ui_db, no_grace):
     at = make_app(ANN, item=ui_db.item_ids[0])
     at.number_input(key="act_extra_hops").set_value(6)
     at.button(key="act_extend").click().run()
-    store = Store(ui_db.path)
+    store = open_store(ui_db.path)
     d = store.decisions(ui_db.run_ids[0])[0]["decision"]
     assert (d["action"], d["extra_hops"]) == ("extend", 6)
     Worker(store).drain()
@@ -324,7 +324,7 @@ def test_an_item_open_elsewhere_is_being_reviewed_and_next_skips_it(make_app, ui
 
 def test_second_reviewer_is_told_who_decided_and_when(make_app, ui_db, no_grace):
     at = make_app(ANN, item=ui_db.item_ids[0])  # ann has the item open ...
-    store = Store(ui_db.path)
+    store = open_store(ui_db.path)
     won = store.decide(
         ui_db.item_ids[0], Decision(action="reject", reviewer=ROSA, note="duplicate")
     )  # ... rosa decides first
@@ -352,14 +352,14 @@ def test_analysts_are_refused_the_queue_and_its_items_even_by_deep_link(make_app
     ]
     assert not {"act_approve", "act_reject", "open_next"} & _keys(at)
     assert "nav_queue" not in _keys(at)
-    store = Store(ui_db.path)
+    store = open_store(ui_db.path)
     claims = store.item(ui_db.item_ids[0])["request"]["claims"]
     store.close()
     assert claims[0]["text"][:40] not in _all_text(at)  # nothing of the item leaks
 
 
 def test_analysts_see_only_their_own_runs(make_app, ui_db, example_tasks):
-    with Store(ui_db.path) as store:
+    with open_store(ui_db.path) as store:
         other = store.submit(example_tasks[0], submitted_by="carol")
     at = make_app(BOB, run=other)
     assert [plain(e.value) for e in at.error] == [
@@ -374,7 +374,7 @@ def test_analysts_see_only_their_own_runs(make_app, ui_db, example_tasks):
 def test_analyst_actions_are_refused_on_the_server_whatever_the_page_shows(ui_db):
     from baton.ui.actions import Refused, decide
 
-    store = Store(ui_db.path)
+    store = open_store(ui_db.path)
     with pytest.raises(Refused, match="bob is signed in as analyst"):
         decide(store, {"name": BOB, "role": "analyst"}, ui_db.item_ids[0], "approve")
     assert store.item(ui_db.item_ids[0])["status"] == "pending"

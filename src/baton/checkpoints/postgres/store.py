@@ -36,9 +36,10 @@ from baton.policy import Policy
 _RUN = (
     "id, task_id, kind, question, task, status, reason, hops, max_hops, current_node, claims, "
     "supported, unsupported, contradicted, report, error, lease_owner, lease_expires_at, "
-    "heartbeat_at, attempts, created_at, updated_at, finished_at, lease_epoch"
+    "heartbeat_at, attempts, created_at, updated_at, finished_at, lease_epoch, submitted_by"
 )
-"""The columns of a run row (``seq``, the insertion order, is left out)."""
+"""The columns of a run row, as SQLite's ``runs`` has them (``seq``, the insertion order, is
+left out)."""
 _ITEM = (
     "id, run_id, interrupt_id, reason, hop, max_hops, request, status, created_at, decided_at, "
     "decided_by, action"
