@@ -11,7 +11,8 @@ one browser session per scenario group:
 - analysts: submit (form cleared, link to the run), see their own runs only; an analyst's deep
   link to a review item is refused.
 
-A PNG of each page is saved under ``test-artifacts/`` (see the README). Never
+Each scenario runs once per storage backend (``STORE_URLS``: SQLite, PostgreSQL). A PNG of
+each page is saved under ``test-artifacts/`` (see the README; the last backend's). Never
 ``playwright install``: ``.ci/run`` installs chromium with apt-get.
 """
 
@@ -26,6 +27,9 @@ import time
 from pathlib import Path
 
 import pytest
+
+from baton.checkpoints import open_store
+from conftest import STORE_URLS
 
 pytestmark = pytest.mark.e2e
 
@@ -68,18 +72,19 @@ def _tasks():
     return {t.id: t for t in (Task.model_validate_json(ln) for ln in lines)}
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """``baton ui --no-worker`` on a database holding four runs paused for review (two at the
-    hop limit, one contradicted, one past the unsupported bound), all submitted by bob, and
-    one finished run of carol's; the tests start workers themselves."""
-    from baton.checkpoints import Store
+@pytest.fixture(scope="module", params=sorted(STORE_URLS))
+def server(request, tmp_path_factory):
+    """``baton ui --no-worker`` on a database (each backend of ``STORE_URLS``) holding four
+    runs paused for review (two at the hop limit, one contradicted, one past the unsupported
+    bound), all submitted by bob, and one finished run of carol's; the tests start workers
+    themselves."""
     from baton.policy import Policy
     from baton.worker import Worker
 
-    db = str(tmp_path_factory.mktemp("e2e") / "baton.db")
+    folder = tmp_path_factory.mktemp("e2e")
+    db = STORE_URLS[request.param](request, folder / "baton.db")
     tasks = _tasks()
-    store = Store(db)
+    store = open_store(db)
     for tid in ("fcgpt-r16-check", "fcgpt-r17-check"):
         store.submit(
             tasks[tid].model_copy(update={"policy": Policy(max_hops=2)}), submitted_by="bob"
@@ -95,13 +100,13 @@ def server(tmp_path_factory):
         "unsupported",
     ]
     store.close()
-    with Store(db) as users_store:
+    with open_store(db) as users_store:
         users = users_store.users
         users.add(REVIEWER[0], "reviewer", REVIEWER[1])
         users.add(SECOND[0], "reviewer", SECOND[1])
         users.add(ANALYST[0], "analyst", ANALYST[1])
     port = _free_port()
-    log = Path(db).with_name("ui.log")
+    log = folder / "ui.log"
     with log.open("w") as out:
         proc = subprocess.Popen(
             _baton("ui", "--db", db, "--port", str(port), "--no-worker"),
@@ -160,9 +165,8 @@ def _shot(page, name: str, full: bool = False) -> None:
 
 
 def _items(db: str) -> list[dict]:
-    from baton.checkpoints import Store
 
-    with Store(db) as store:
+    with open_store(db) as store:
         return store.queue()
 
 
@@ -199,9 +203,8 @@ def test_sessions_survive_reload_new_tab_and_deep_links_and_sign_out_revokes(ser
 
 
 def _failures(name: str, db: str) -> int:
-    from baton.checkpoints import Store
 
-    with Store(db) as store:
+    with open_store(db) as store:
         return store.failed_sign_ins(name, "-", "2000-01-01T00:00:00.000Z")["name"]
 
 
@@ -229,8 +232,6 @@ def test_failed_sign_ins_lock_the_name_out(server, browser):
 
 def test_the_decision_fits_one_screen_and_undo_cancels_within_the_grace_period(server, browser):
     from playwright.sync_api import expect
-
-    from baton.checkpoints import Store
 
     items = _items(server["db"])
     by_reason = {i["reason"]: i["item_id"] for i in reversed(items)}
@@ -271,7 +272,7 @@ def test_the_decision_fits_one_screen_and_undo_cancels_within_the_grace_period(s
     _shot(page, "review-undo")
     page.get_by_role("button", name=re.compile("^Undo")).click()
     page.get_by_text(f"Review item {item_id}").wait_for()
-    with Store(server["db"]) as store:
+    with open_store(server["db"]) as store:
         assert store.item(item_id)["status"] == "pending"
     # again, and let the grace period pass: applied once
     finish = page.get_by_role("button", name=re.compile("^Finish with what exists"))
@@ -281,14 +282,13 @@ def test_the_decision_fits_one_screen_and_undo_cancels_within_the_grace_period(s
     page.get_by_text(re.compile(f"Finish with what exists recorded for item {item_id}")).wait_for(
         timeout=20_000
     )
-    with Store(server["db"]) as store:
+    with open_store(server["db"]) as store:
         assert store.item(item_id)["status"] == "decided"
         assert [d["action"] for d in store.decisions(store.item(item_id)["run_id"])] == ["approve"]
     ctx.close()
 
 
 def test_two_reviewers_and_a_queue_that_refreshes_itself(server, browser):
-    from baton.checkpoints import Store
     from baton.policy import Policy
 
     items = _items(server["db"])
@@ -302,7 +302,7 @@ def test_two_reviewers_and_a_queue_that_refreshes_itself(server, browser):
     _shot(rosa, "review-claimed")
     rosa.goto(server["url"] + "/?page=queue")
     rosa.get_by_text("being reviewed by ann").first.wait_for()
-    with Store(server["db"]) as store:
+    with open_store(server["db"]) as store:
         new_run = store.submit(
             _tasks()["fcgpt-r16-check"].model_copy(update={"policy": Policy(max_hops=2)}),
             submitted_by="bob",
