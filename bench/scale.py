@@ -10,13 +10,15 @@ Throughput: for each backend and each worker count N, a fresh database, N ``bato
 tasks/s = tasks / seconds from the submit until every run is finished or waiting_review
 (process start-up is left out: it is the same for every N and not throughput; by default each
 worker first runs one warm-up task, outside the measured window, so a fresh process's lazy
-imports and caches are not counted either: ``--no-warmup`` counts them). Profiles:
-(a) ``offline``: the offline engine (CPU-bound), ``--tasks`` runs (256: the task file cycled;
-a window of a few seconds is mostly the idle workers' first poll and the last run), and the
+imports and caches are not counted either: ``--no-warmup`` counts them).
+Every run gets its own text (the task file cycled through ``unique_copy``): the file's answer
+and check tasks share sources, and a single worker would otherwise reuse its per-text caches
+for the second task of a pair where two workers each pay (that alone held 2 workers to
+1.4x). Profiles: (a) ``offline``: the offline engine (CPU-bound), ``--tasks`` runs, and the
 machine's ceiling (``ceiling``: N processes of pure-Python work against one, what N CPU-bound
-workers could reach at best on these cores); (b) ``model``:
-the llm engine on a scripted compliant model that answers each call after ``--delay-ms``
-(``BATON_BENCH_MODEL_DELAY_MS``, model-bound), ``--model-tasks`` of the task file.
+workers could reach at best on these cores); (b) ``model``: the llm engine on a scripted
+compliant model that answers each call after ``--delay-ms`` (``BATON_BENCH_MODEL_DELAY_MS``,
+model-bound), ``--model-tasks`` runs.
 
 Fencing drill (``--drill-runs`` runs, each backend): a worker (``--lease-seconds`` lease) is
 SIGSTOPped in the middle of a node (its first model call on the model-bound profile), its lease
@@ -338,8 +340,7 @@ def main(argv: list[str] | None = None) -> int:
         "--tasks",
         type=int,
         default=256,
-        help="tasks of the offline profile (the task file cycled when it has fewer; a window "
-        "of a few seconds is dominated by the idle workers' first poll and the last run)",
+        help="runs of the offline profile (the task file cycled, each run its own text)",
     )
     ap.add_argument("--model-tasks", type=int, default=16, help="tasks of the model profile")
     ap.add_argument("--delay-ms", type=float, default=200.0)
@@ -368,10 +369,7 @@ def main(argv: list[str] | None = None) -> int:
         task's work, as in a deployment (tasks of the file that share sources would otherwise
         hit one worker process's per-text caches when they run on the same worker, an edge a
         single worker always has)."""
-        out = []
-        for i in range(n):
-            out.append(unique_copy(all_tasks[i % len(all_tasks)], i))
-        return out
+        return [unique_copy(all_tasks[i % len(all_tasks)], i) for i in range(n)]
 
     backends = args.backends.split(",")
     out: dict = {
